@@ -1,0 +1,47 @@
+# kaohe — two commands for a new user: `make report` and `make test`.
+# The first use creates .venv and installs the pinned versions (requirements.lock).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LEDGER ?= data/raw/2022
+OUT    ?= data/processed/2022
+
+.PHONY: report score test lint format bench sample lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+report: score
+
+score: $(STAMP)
+	$(BIN)/kaohe score $(LEDGER) --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_score.py
+
+sample: $(STAMP)
+	$(BIN)/kaohe sample --seed 2022 --out $(LEDGER)
+
+# Re-pin after changing dependencies in pyproject.toml (and environment.yml).
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^kaohe' > requirements.lock
+
+clean:
+	rm -rf $(VENV) data/processed/* reports/*
+	touch data/processed/.gitkeep reports/.gitkeep

@@ -1,0 +1,257 @@
+"""The command line: `kaohe score | validate | explain | sample` (also `python -m kaohe`).
+
+Messages to the user are Chinese; errors never show a Python traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from kaohe.model import Ledger, LedgerError
+from kaohe.rules import DEFAULT_RULES, Rules, RulesError, load_rules, rules_fingerprint
+
+app = typer.Typer(
+    help="党委、政务信息工作考核：计分、核对与解释。",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out_console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DEFAULT_LEDGER = Path("data/raw/2022")
+
+SEVERITY = {"error": "错误", "warning": "警告"}
+
+
+class UserError(Exception):
+    """An error to show the user in Chinese, with exit code `code`."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def _progress():
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as progress:
+        yield progress
+
+
+def _parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"日期 {text!r} 格式不对：请写成 YYYY-MM-DD，如 2022-08-31") from None
+
+
+def _load(ledger_path: Path, rules_path: Path | None) -> tuple[Ledger, Rules, Path]:
+    from kaohe.ledger import read_ledger
+
+    rp = rules_path or DEFAULT_RULES
+    rules = load_rules(rp)
+    if not ledger_path.exists():
+        raise UserError(f"找不到台账 {ledger_path}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
+    ledger = read_ledger(ledger_path, rules)
+    return ledger, rules, rp
+
+
+def problems_table(problems: pl.DataFrame, title: str) -> Table:
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for col in ("级别", "工作表", "行", "列", "值", "问题", "建议"):
+        table.add_column(col, overflow="fold")
+    for p in problems.iter_rows(named=True):
+        # Text(...) keeps user data literal: no rich markup is interpreted.
+        table.add_row(
+            Text(SEVERITY.get(p["severity"], p["severity"]), style="red" if p["severity"] == "error" else "yellow"),
+            Text(p["sheet"] or ""),
+            Text("" if p["row"] is None else str(p["row"])),
+            Text(p["column"] or ""),
+            Text(p["value"] or ""),
+            Text(p["reason"] or ""),
+            Text(p["suggestion"] or ""),
+        )
+    return table
+
+
+def _report_errors(ledger: Ledger) -> None:
+    errors = ledger.errors
+    err_console.print(problems_table(errors, f"台账 {ledger.source} 有 {errors.height} 处错误，未计分："))
+    err_console.print(
+        Text("请按“建议”一列改正台账后重新运行；可用 kaohe validate 查看全部问题（含警告）。")
+    )
+
+
+@app.command()
+def score(
+    ledger: Annotated[Path, typer.Argument(help="台账：.xlsx 工作簿或 CSV 文件夹")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件，默认 params/2022.yaml")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD（年度累计视图）")
+    ] = None,
+) -> None:
+    """计分：写出 unit_scores.csv、score_lines.csv、people.csv、problems.csv 等及 manifest.json。"""
+    from kaohe.outputs import manifest, write_scores
+    from kaohe.scoring import score as run_score
+
+    day = _parse_date(as_of)
+    with _progress() as progress:
+        t = progress.add_task("读取台账…", total=None)
+        led, rl, rp = _load(ledger, rules)
+        if not led.ok:
+            progress.stop()
+            out.mkdir(parents=True, exist_ok=True)
+            from kaohe.outputs import write_csv
+
+            write_csv(led.problems, out / "problems.csv")
+            _report_errors(led)
+            raise typer.Exit(1)
+        progress.update(t, description="计分…")
+        try:
+            scores = run_score(led, rl, as_of=day)
+        except ValueError as err:
+            raise UserError(str(err)) from None
+        progress.update(t, description="写出结果…")
+        meta = manifest(
+            scores,
+            ledger_source=str(ledger),
+            ledger_sha256=led.fingerprint,
+            rules_source=str(rp),
+            rules_sha256=rules_fingerprint(rp),
+            rules_title=rl.meta.title,
+        )
+        write_scores(scores, out, meta)
+    us = scores.unit_scores
+    warn_n = scores.problems.filter(pl.col("severity") == "warning").height
+    view = "全年" if scores.annual else f"截至 {scores.end}"
+    out_console.print(
+        Text(
+            f"已计分（{view}）：{us.height} 个单位，{scores.score_lines.height} 条计分明细，"
+            f"{warn_n} 条警告。结果写入 {out}/"
+        )
+    )
+
+
+@app.command()
+def validate(
+    ledger: Annotated[Path, typer.Argument(help="台账：.xlsx 工作簿或 CSV 文件夹")],
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+) -> None:
+    """核对台账：列出全部错误和警告；有错误时退出码为 1。"""
+    with _progress() as progress:
+        progress.add_task("读取台账…", total=None)
+        led, _, _ = _load(ledger, rules)
+    if led.problems.height == 0:
+        out_console.print(Text(f"台账 {ledger} 没有发现问题。"))
+        return
+    n_err = led.errors.height
+    n_warn = led.problems.height - n_err
+    out_console.print(problems_table(led.problems, f"台账 {ledger}：{n_err} 处错误，{n_warn} 条警告"))
+    if n_err:
+        raise typer.Exit(1)
+
+
+def resolve_unit(name: str, rules: Rules) -> str:
+    import difflib
+
+    from kaohe.rules import _norm
+
+    lookup: dict[str, str] = {}
+    for u in rules.units.roster:
+        for n in (u.name, *u.aliases):
+            lookup[_norm(n)] = u.name
+    key = _norm(name)
+    if key in lookup:
+        return lookup[key]
+    near = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.0)
+    hint = f"，最接近的是“{lookup[near[0]]}”" if near else ""
+    raise UserError(f"没有名为“{name}”的单位{hint}。")
+
+
+@app.command()
+def explain(
+    unit: Annotated[str, typer.Argument(help="单位名称（可用简称）")],
+    ledger: Annotated[Path, typer.Argument(help="台账，默认 data/raw/2022")] = DEFAULT_LEDGER,
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD")] = None,
+) -> None:
+    """解释一个单位的得分：按条款分组列出计分明细及小计、基本任务完成情况。"""
+    from kaohe.explain import explain_unit
+
+    day = _parse_date(as_of)
+    led, rl, _ = _load(ledger, rules)
+    name = resolve_unit(unit, rl)
+    if not led.ok:
+        _report_errors(led)
+        raise typer.Exit(1)
+    from kaohe.scoring import score as run_score
+
+    scores = run_score(led, rl, as_of=day)
+    for renderable in explain_unit(scores, name, led):
+        out_console.print(renderable)
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="输出：以 .xlsx 结尾写工作簿，否则写 CSV 文件夹")],
+    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 2022,
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+) -> None:
+    """生成一年的模拟台账（台账格式），用于演示和测试。"""
+    from kaohe.sample import generate_sample, write_sample
+
+    rl = load_rules(rules)
+    with _progress() as progress:
+        progress.add_task("生成模拟台账…", total=None)
+        sheets = generate_sample(rl, seed)
+        write_sample(sheets, out, "xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    n = sheets["报送"].height
+    out_console.print(Text(f"已生成模拟台账（种子 {seed}，{n} 条信息）：{out}"))
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except UserError as err:
+        err_console.print(Text(f"错误：{err}"))
+        sys.exit(err.code)
+    except RulesError as err:
+        err_console.print(Text(str(err)))
+        sys.exit(2)
+    except LedgerError as err:
+        err_console.print(problems_table(err.problems, str(err)))
+        sys.exit(1)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err_console.print(Text("已中止。"))
+        sys.exit(130)
+    except Exception as err:  # click usage errors and the unexpected: no traceback
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show(file=sys.stderr)
+            sys.exit(err.exit_code)
+        err_console.print(Text(f"内部错误：{type(err).__name__}: {err}。请把此信息和所用台账报告给维护者。"))
+        sys.exit(3)
