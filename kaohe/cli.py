@@ -83,7 +83,10 @@ def problems_table(problems: pl.DataFrame, title: str) -> Table:
     for p in problems.iter_rows(named=True):
         # Text(...) keeps user data literal: no rich markup is interpreted.
         table.add_row(
-            Text(SEVERITY.get(p["severity"], p["severity"]), style="red" if p["severity"] == "error" else "yellow"),
+            Text(
+                SEVERITY.get(p["severity"], p["severity"]),
+                style="red" if p["severity"] == "error" else "yellow",
+            ),
             Text(p["sheet"] or ""),
             Text("" if p["row"] is None else str(p["row"])),
             Text(p["column"] or ""),
@@ -96,7 +99,9 @@ def problems_table(problems: pl.DataFrame, title: str) -> Table:
 
 def _report_errors(ledger: Ledger) -> None:
     errors = ledger.errors
-    err_console.print(problems_table(errors, f"台账 {ledger.source} 有 {errors.height} 处错误，未计分："))
+    err_console.print(
+        problems_table(errors, f"台账 {ledger.source} 有 {errors.height} 处错误，未计分：")
+    )
     err_console.print(
         Text("请按“建议”一列改正台账后重新运行；可用 kaohe validate 查看全部问题（含警告）。")
     )
@@ -106,7 +111,9 @@ def _report_errors(ledger: Ledger) -> None:
 def score(
     ledger: Annotated[Path, typer.Argument(help="台账：.xlsx 工作簿或 CSV 文件夹")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件，默认 params/2022.yaml")] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="规则文件，默认 params/2022.yaml")
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD（年度累计视图）")
     ] = None,
@@ -167,7 +174,9 @@ def validate(
         return
     n_err = led.errors.height
     n_warn = led.problems.height - n_err
-    out_console.print(problems_table(led.problems, f"台账 {ledger}：{n_err} 处错误，{n_warn} 条警告"))
+    out_console.print(
+        problems_table(led.problems, f"台账 {ledger}：{n_err} 处错误，{n_warn} 条警告")
+    )
     if n_err:
         raise typer.Exit(1)
 
@@ -214,7 +223,9 @@ def explain(
 
 @app.command()
 def sample(
-    out: Annotated[Path, typer.Option("--out", help="输出：以 .xlsx 结尾写工作簿，否则写 CSV 文件夹")],
+    out: Annotated[
+        Path, typer.Option("--out", help="输出：以 .xlsx 结尾写工作簿，否则写 CSV 文件夹")
+    ],
     seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 2022,
     rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
 ) -> None:
@@ -232,7 +243,8 @@ def sample(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except UserError as err:
         err_console.print(Text(f"错误：{err}"))
         sys.exit(err.code)
@@ -253,5 +265,7 @@ def main() -> None:
         if isinstance(err, click.ClickException):
             err.show(file=sys.stderr)
             sys.exit(err.exit_code)
-        err_console.print(Text(f"内部错误：{type(err).__name__}: {err}。请把此信息和所用台账报告给维护者。"))
+        err_console.print(
+            Text(f"内部错误：{type(err).__name__}: {err}。请把此信息和所用台账报告给维护者。")
+        )
         sys.exit(3)

@@ -22,9 +22,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def inert(expr: pl.Expr) -> pl.Expr:
     """A string column made safe for spreadsheets: formula-looking text gets a leading '."""
-    return (
-        pl.when(expr.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + expr).otherwise(expr)
-    )
+    return pl.when(expr.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + expr).otherwise(expr)
 
 
 def inert_frame(df: pl.DataFrame) -> pl.DataFrame:

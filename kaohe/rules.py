@@ -455,7 +455,9 @@ class Rules(Strict):
         )
         for i, u in enumerate(self.units.roster):
             if u.group not in groups:
-                problems.append(f"units.roster.{i}.group: 未知的类别 {u.group!r}，应为 {sorted(groups)} 之一")
+                problems.append(
+                    f"units.roster.{i}.group: 未知的类别 {u.group!r}，应为 {sorted(groups)} 之一"
+                )
         for i, p in enumerate(self.publications.list):
             if p.agency not in agencies:
                 problems.append(f"publications.list.{i}.agency: 未知的录用单位 {p.agency!r}")
@@ -470,15 +472,21 @@ class Rules(Strict):
         for gi, g in enumerate(adopt.groups):
             for a in g.agencies:
                 if a not in agencies:
-                    problems.append(f"district.adoptions.groups.{gi}.agencies: 未知的录用单位 {a!r}")
+                    problems.append(
+                        f"district.adoptions.groups.{gi}.agencies: 未知的录用单位 {a!r}"
+                    )
         if adopt.central.scored_as not in dgroups:
-            problems.append(f"district.adoptions.central.scored_as: 未知的分组 {adopt.central.scored_as!r}")
+            problems.append(
+                f"district.adoptions.central.scored_as: 未知的分组 {adopt.central.scored_as!r}"
+            )
         for a in adopt.central.agencies:
             if a not in agencies:
                 problems.append(f"district.adoptions.central.agencies: 未知的录用单位 {a!r}")
         for c in adopt.central.commission_issuers:
             if c not in issuers:
-                problems.append(f"district.adoptions.central.commission_issuers: 未知的下达方 {c!r}")
+                problems.append(
+                    f"district.adoptions.central.commission_issuers: 未知的下达方 {c!r}"
+                )
         if self.quarters.active[0].start != self.period.start:
             problems.append("quarters: 第一季度应从考核周期开始日起算")
         if self.quarters.active[-1].end != self.period.end:
@@ -507,7 +515,11 @@ class Rules(Strict):
     @cached_property
     def kind_labels(self) -> dict[str, str]:
         k = self.item_kinds
-        return {"general": k.general.label, "suggestion": k.suggestion.label, "research": k.research.label}
+        return {
+            "general": k.general.label,
+            "suggestion": k.suggestion.label,
+            "research": k.research.label,
+        }
 
     def quarter(self, name: str) -> Quarter:
         for q in self.quarters.active:
@@ -579,7 +591,7 @@ def read_rules_mapping(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise RulesError(f"找不到规则文件 {p}：请检查路径，默认规则文件为 params/2022.yaml")
     try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # noqa: S506
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_DecimalLoader)
     except yaml.YAMLError as err:
         raise RulesError(f"规则文件 {p} 不是有效的 YAML：{err}") from None
     return data

@@ -475,10 +475,12 @@ def _unadopted_lines(
         .alias("cap_u"),
     )
     un = (
-        items_in.filter((pl.col("kind") == "department") & ~pl.col("item_id").is_in(adopted_ids))
+        items_in.filter(
+            (pl.col("kind") == "department") & ~pl.col("item_id").is_in(adopted_ids.implode())
+        )
         .join(caps, on="unit")
         .sort(["unit", "submitted", "item_id"])
-        .with_columns(pl.lit(each).cum_sum().over("unit").alias("_cum"))
+        .with_columns((pl.int_range(1, pl.len() + 1).over("unit") * each).alias("_cum"))
         .with_columns(
             (pl.col("cap_u") - (pl.col("_cum") - each)).clip(0, each).alias("_pts"),
         )
@@ -755,7 +757,7 @@ def _district_lines(
         share=pl.lit(1.0),
         points_u=pl.col("d_value_u") * pl.col("d_mult_u") // SCALE,
         explanation=pl.format(
-            "经市局办公室转报，被{}{}录用（{}，按{}计）{}，{}分",
+            "经市局办公室转报，被{}{}采用（{}，按{}计）{}，{}分",
             pl.col("pub_agency"),
             pl.col("pub_title"),
             how,
@@ -1151,8 +1153,26 @@ def _people(
     rules: Rules,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """People's 出彩 points by month, their output, and the officer prize ranking (四)."""
+    people_sheet = ledger.people
+    if people_sheet.height == 0:
+        # No 信息员 sheet: the officers named in 附件2 (rules.units.roster[].officer).
+        people_sheet = pl.DataFrame(
+            [
+                {
+                    "unit": u.name,
+                    "name": u.officer.replace(" ", ""),
+                    "role": "信息员",
+                    "young": False,
+                }
+                for u in rules.units.roster
+                if u.officer
+            ],
+            schema={"unit": pl.String, "name": pl.String, "role": pl.String, "young": pl.Boolean},
+        ).with_columns(
+            pl.lit(None, dtype=pl.Date).alias("start"), pl.lit(None, dtype=pl.Date).alias("end")
+        )
     roster = (
-        ledger.people.filter(
+        people_sheet.filter(
             (pl.col("start").is_null() | (pl.col("start") <= w.end))
             & (pl.col("end").is_null() | (pl.col("end") >= w.start))
         )
@@ -1319,7 +1339,7 @@ def score(ledger: Ledger, rules: Rules, as_of: date | None = None) -> Scores:
         .join(units.select("unit", "order"), on="unit")
         .with_columns(pl.col("step").replace_strict(step_order, return_dtype=pl.Int64).alias("_s"))
         .sort(
-            ["order", "_s", "date", "item_id", "commission_id", "rule"],
+            ["order", "_s", "date", "item_id", "commission_id", "rule", "explanation"],
             nulls_last=True,
             maintain_order=True,
         )

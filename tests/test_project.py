@@ -24,7 +24,7 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject() -> None:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
     assert conda == wanted
-    pip_part = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    pip_part = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
     assert "-e ." in pip_part
 
 

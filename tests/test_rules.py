@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kaohe.rules import DEFAULT_RULES, RulesError, load_rules, read_rules_mapping, rules_from_mapping
+from kaohe.rules import (
+    DEFAULT_RULES,
+    RulesError,
+    load_rules,
+    read_rules_mapping,
+    rules_from_mapping,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +28,9 @@ def test_shipped_rules_load() -> None:
     assert rules.period.start.isoformat() == "2021-12-01"
     assert rules.period.end.isoformat() == "2022-11-30"
     assert len(rules.units.roster) == 21
-    assert len([u for u in rules.units.roster if rules.group_by_name[u.group].kind == "district"]) == 6
+    assert (
+        len([u for u in rules.units.roster if rules.group_by_name[u.group].kind == "district"]) == 6
+    )
 
 
 def test_floats_are_read_exactly_as_decimals(mapping: dict) -> None:
@@ -34,7 +42,11 @@ def test_every_publication_of_annex1_is_present() -> None:
     assert len(rules.publications.list) == 26
     by_key = {(p.agency, p.title): p for p in rules.publications.list}
     assert by_key[("中央办公厅", "《专报》")].points == 200
-    assert by_key[("国务院办公厅", "国办录用")].forms == {"全文录用": 100, "组稿录用": 60, "采纳例子观点": 30}
+    assert by_key[("国务院办公厅", "国办录用")].forms == {
+        "全文录用": 100,
+        "组稿录用": 60,
+        "采纳例子观点": 30,
+    }
     assert by_key[("市委办公室", "《绍兴信息（每日动态）》")].forms == {"通讯": 20, "简讯": 5}
     assert by_key[("局本级", "绍兴人社门户网站")].instruction is None
 

@@ -1,0 +1,165 @@
+"""Properties of scoring over random valid ledgers (hypothesis).
+
+- the score lines of a unit add up to its total, for every unit, annual and year-to-date;
+- shuffling the rows of every sheet changes nothing;
+- the same ledger scored twice gives identical tables.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kaohe.ledger import parse_ledger
+from kaohe.rules import Rules, load_rules
+from kaohe.scoring import score
+
+RULES = load_rules()
+START = RULES.period.start
+UNITS = [u.name for u in RULES.units.roster]
+DEPARTMENTS = [
+    u.name for u in RULES.units.roster if RULES.group_by_name[u.group].kind == "department"
+]
+KINDS = ["综合", "建议问题", "调研文章"]
+ISSUERS = [i.name for i in RULES.commission_issuers.list]
+AWARDS = [a.name for a in RULES.department.awards.list]
+
+
+def _pub_forms(rules: Rules) -> list[tuple[str, str, str | None]]:
+    out: list[tuple[str, str, str | None]] = []
+    for p in rules.publications.list:
+        if p.forms:
+            out += [(p.agency, p.title, f) for f in p.forms]
+        else:
+            out += [(p.agency, p.title, None), (p.agency, p.title, "组稿录用")]
+    return out
+
+
+PUBS = _pub_forms(RULES)
+
+
+def _day(offset: int) -> str:
+    return (START + timedelta(days=offset)).isoformat()
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
+    seed = draw(st.integers(0, 2**32 - 1))
+    n_items = draw(st.integers(0, 60))
+    rnd = random.Random(seed)
+    items, adoptions, awards, commissions = [], [], [], []
+    n_com = rnd.randint(0, 6)
+    for c in range(n_com):
+        deadline = rnd.randint(0, 364)
+        delivered = rnd.choice([None, deadline - 3, deadline + 5])
+        commissions.append(
+            {
+                "约稿编号": f"C{c}",
+                "单位": rnd.choice(UNITS),
+                "下达方": rnd.choice(ISSUERS),
+                "截止日期": _day(deadline),
+                "完成日期": None if delivered is None else _day(max(0, delivered)),
+            }
+        )
+    for i in range(n_items):
+        unit = rnd.choice(UNITS)
+        sub = rnd.randint(-20, 364)
+        contributors = None
+        if unit in DEPARTMENTS and rnd.random() < 0.2:
+            others = rnd.sample([d for d in DEPARTMENTS if d != unit], 2)
+            contributors = f"{others[0]}:0.3；{others[1]}:0.25"
+        items.append(
+            {
+                "信息编号": f"X{i}",
+                "标题": f"信息{i}",
+                "报送单位": unit,
+                "报送日期": _day(sub),
+                "信息类别": rnd.choice(KINDS),
+                "第一撰稿人": rnd.choice([None, "张三", "李 四", "王五"]),
+                "协作单位": contributors,
+                "约稿编号": rnd.choice([None, *[c["约稿编号"] for c in commissions]])
+                if commissions
+                else None,
+            }
+        )
+        used: set[tuple[str, str]] = set()
+        for _ in range(rnd.choice([0, 0, 1, 1, 2, 3])):
+            agency, title, form = rnd.choice(PUBS)
+            if (agency, title) in used:
+                continue
+            used.add((agency, title))
+            adoptions.append(
+                {
+                    "信息编号": f"X{i}",
+                    "录用单位": agency,
+                    "刊物": title,
+                    "录用日期": _day(max(sub, 0) + rnd.randint(0, 60)),
+                    "录用方式": form,
+                    "采纳数": str(rnd.randint(1, 3)) if form == "采纳例子观点" else None,
+                    "领导批示": rnd.choice(["是", "否", None]),
+                }
+            )
+        if rnd.random() < 0.1:
+            awards.append(
+                {
+                    "信息编号": f"X{i}",
+                    "评选": rnd.choice(AWARDS),
+                    "评选日期": _day(rnd.randint(0, 364)),
+                }
+            )
+    return {"报送": items, "录用": adoptions, "好信息": awards, "约稿": commissions}
+
+
+def _shuffled(
+    sheets: dict[str, list[dict[str, Any]]], seed: int
+) -> dict[str, list[dict[str, Any]]]:
+    rnd = random.Random(seed)
+    out = {}
+    for name, rows in sheets.items():
+        rows = list(rows)
+        rnd.shuffle(rows)
+        out[name] = rows
+    return out
+
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(ledgers(), st.sampled_from([None, date(2022, 2, 28), date(2022, 8, 31)]))
+def test_score_lines_add_up_to_totals(sheets: dict, as_of: date | None) -> None:
+    ledger = parse_ledger(sheets, RULES)
+    assert ledger.ok, ledger.errors
+    s = score(ledger, RULES, as_of=as_of)
+    sums = s.score_lines.group_by("unit").agg(pl.col("points_u").sum())
+    joined = s.unit_scores.join(sums, on="unit", how="left").with_columns(
+        pl.col("points_u").fill_null(0)
+    )
+    assert joined.height == len(UNITS)
+    assert (joined["points_u"] == joined["total_u"]).all()
+    assert ((joined["total"] - joined["points_u"] / 10_000).abs() < 1e-9).all()
+
+
+@SETTINGS
+@given(ledgers(), st.integers(0, 1000))
+def test_shuffling_rows_changes_nothing(sheets: dict, seed: int) -> None:
+    a = score(parse_ledger(sheets, RULES), RULES)
+    b = score(parse_ledger(_shuffled(sheets, seed), RULES), RULES)
+    assert a.unit_scores.equals(b.unit_scores)
+    assert a.score_lines.equals(b.score_lines)
+    assert a.tasks.equals(b.tasks)
+    assert a.people.equals(b.people)
+
+
+@settings(max_examples=10, deadline=None)
+@given(ledgers())
+def test_scoring_twice_gives_identical_tables(sheets: dict) -> None:
+    ledger = parse_ledger(sheets, RULES)
+    a, b = score(ledger, RULES), score(ledger, RULES)
+    for name in ("score_lines", "unit_scores", "tasks", "unit_counts", "people", "people_monthly"):
+        assert getattr(a, name).equals(getattr(b, name)), name
