@@ -163,3 +163,21 @@ def test_scoring_twice_gives_identical_tables(sheets: dict) -> None:
     a, b = score(ledger, RULES), score(ledger, RULES)
     for name in ("score_lines", "unit_scores", "tasks", "unit_counts", "people", "people_monthly"):
         assert getattr(a, name).equals(getattr(b, name)), name
+
+
+@settings(max_examples=15, deadline=None)
+@given(ledgers())
+def test_packed_sort_key_gives_the_same_order_as_sorting_the_columns(sheets: dict) -> None:
+    import pytest
+
+    from kaohe import scoring
+
+    ledger = parse_ledger(sheets, RULES)
+    packed = score(ledger, RULES)
+    original = scoring._line_order
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            scoring, "_line_order", lambda lines, units, rules: original(lines, units, rules, False)
+        )
+        by_columns = score(ledger, RULES)
+    assert packed.score_lines.equals(by_columns.score_lines)
