@@ -144,7 +144,7 @@ def score(
             scores,
             ledger_source=str(ledger),
             ledger_sha256=led.fingerprint,
-            rules_source=str(rp),
+            rules_source=str(rules) if rules is not None else "params/2022.yaml（默认）",
             rules_sha256=rules_fingerprint(rp),
             rules_title=rl.meta.title,
         )
