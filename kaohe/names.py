@@ -1,0 +1,270 @@
+"""Name matching: the spellings found in a ledger → the canonical names of the rules file.
+
+Every name list of the rules file (units, agencies, publications, forms, item kinds, awards,
+commission issuers, plan categories) becomes a `NameIndex`: a dictionary from a matching key
+(`kaohe.rules._norm`: no whitespace, half-width brackets and punctuation) to the canonical
+value, plus a nearest-name suggestion (difflib on the same keys) for a name that does not
+resolve. The ledger reader resolves each distinct cell value once, never row by row.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from kaohe.rules import Publication, Rules, _norm
+
+# Book-title marks; titles match with and without them (《专报》 = 专报).
+_MARKS = re.compile(r"[《》〈〉<>]")
+# Separators between two names in one cell (a cell must name one publication).
+_LIST_SEPARATORS = re.compile(r"[、,，;；/\n]+")
+_TWO_TITLES = re.compile(r"》\s*[、,，;；/和及与]?\s*《")
+_WHITESPACE = re.compile(r"\s+")
+# Suffixes and prefixes of a district bureau's full name: 柯桥区人力社保局 = 柯桥区.
+_UNIT_SUFFIXES = ("人力资源和社会保障局", "人力资源社会保障局", "人力社保局", "人社局")
+_UNIT_PREFIXES = ("浙江省绍兴市", "绍兴市")
+
+
+def key(text: str) -> str:
+    """Matching key of a name (see `kaohe.rules._norm`)."""
+    return _norm(text)
+
+
+def strip_marks(text: str) -> str:
+    """The text without book-title marks 《》."""
+    return _MARKS.sub("", text)
+
+
+def person(text: str | None) -> str | None:
+    """A person's name with all whitespace removed (陈  琴 → 陈琴); blank → None."""
+    if text is None:
+        return None
+    name = _WHITESPACE.sub("", text)
+    return name or None
+
+
+def people(text: str | None) -> list[str]:
+    """Names separated by 、 , ， ; or ；, each without whitespace; blank → []."""
+    if text is None:
+        return []
+    return [n for n in (person(p) for p in re.split(r"[、,，;；]", text)) if n]
+
+
+def nearest(text: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to `text` (difflib ratio), whatever the distance."""
+    pool = list(dict.fromkeys(candidates))
+    if not pool:
+        return None
+    best = difflib.get_close_matches(text, pool, n=1, cutoff=0.0)
+    return best[0] if best else pool[0]
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Canonical values with their spellings; the first spelling of a value is its label."""
+
+    spellings: Mapping[str, tuple[str, ...]]
+    # Extra keys to try when a name does not match as written (e.g. without a suffix).
+    variants: Callable[[str], list[str]] | None = None
+    _keys: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys: dict[str, str] = {}
+        for value, names in self.spellings.items():
+            for n in names:
+                keys.setdefault(key(n), value)
+        object.__setattr__(self, "_keys", keys)
+
+    @classmethod
+    def of(
+        cls,
+        entries: Iterable[tuple[str, Iterable[str]]],
+        variants: Callable[[str], list[str]] | None = None,
+    ) -> NameIndex:
+        return cls({value: tuple(names) for value, names in entries}, variants)
+
+    @property
+    def values(self) -> list[str]:
+        return list(self.spellings)
+
+    @property
+    def labels(self) -> list[str]:
+        return [names[0] for names in self.spellings.values()]
+
+    def label(self, value: str) -> str:
+        return self.spellings[value][0]
+
+    def resolve(self, text: str | None) -> str | None:
+        """The canonical value `text` names, or None."""
+        if text is None:
+            return None
+        k = key(text)
+        if k in self._keys:
+            return self._keys[k]
+        if self.variants is not None:
+            for v in self.variants(k):
+                if v in self._keys:
+                    return self._keys[v]
+        return None
+
+    def nearest(self, text: str) -> str:
+        """The label of the value whose spelling is closest to `text` (always one)."""
+        best = nearest(key(text), self._keys)
+        return self.label(self._keys[best]) if best is not None else ""
+
+
+def _unit_variants(k: str) -> list[str]:
+    """柯桥区人力社保局, 绍兴市柯桥区人社局 … → 柯桥区."""
+    out: list[str] = []
+    stems = [k] + [k[len(p) :] for p in _UNIT_PREFIXES if k.startswith(p)]
+    for s in stems:
+        out.append(s)
+        out.extend(s[: -len(x)] for x in _UNIT_SUFFIXES if s.endswith(x) and len(s) > len(x))
+    return [v for v in out if v and v != k]
+
+
+@dataclass(frozen=True)
+class PublicationMatch:
+    """How a 刊物 cell resolved under one agency."""
+
+    publication_id: int | None
+    reason: str | None = None  # Chinese, when it did not resolve
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicationIndex:
+    """The publications of each agency (rules.publications.list), by title and aliases."""
+
+    publications: tuple[Publication, ...]
+    agency_keys: tuple[str, ...]  # normalised agency names and aliases (a prefix to ignore)
+    _exact: dict[tuple[str, str], int] = field(init=False, repr=False, compare=False)
+    _bare: dict[tuple[str, str], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        exact: dict[tuple[str, str], int] = {}
+        bare: dict[tuple[str, str], int | None] = {}
+        for i, p in enumerate(self.publications):
+            for name in (p.title, *p.aliases):
+                exact.setdefault((p.agency, key(name)), i)
+                b = (p.agency, strip_marks(key(name)))
+                # A bare key shared by two titles of one agency would be ambiguous: drop it.
+                bare[b] = i if bare.get(b, i) == i else None
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_bare", {k: v for k, v in bare.items() if v is not None})
+
+    def titles(self, agency: str) -> list[str]:
+        return [p.title for p in self.publications if p.agency == agency]
+
+    def _find(self, agency: str, text: str) -> int | None:
+        k = key(text)
+        candidates = [k] + [k[len(a) :] for a in self.agency_keys if k.startswith(a) and k != a]
+        for c in candidates:
+            if (agency, c) in self._exact:
+                return self._exact[(agency, c)]
+            if (agency, strip_marks(c)) in self._bare:
+                return self._bare[(agency, strip_marks(c))]
+        return None
+
+    def nearest_title(self, agency: str, text: str) -> str:
+        titles = self.titles(agency)
+        pool = {strip_marks(key(t)): t for t in titles}
+        best = nearest(strip_marks(key(text)), pool)
+        return pool[best] if best is not None else ""
+
+    def match(self, agency: str, text: str) -> PublicationMatch:
+        found = self._find(agency, text)
+        if found is not None:
+            return PublicationMatch(found)
+        titles = self.titles(agency)
+        listed = "、".join(titles)
+        if not titles:
+            return PublicationMatch(
+                None, f"录用单位“{agency}”在规则文件中没有刊物", "请核对录用单位"
+            )
+        parts = _split_titles(text)
+        if len(parts) > 1:
+            named = [
+                self.publications[i].title if (i := self._find(agency, p)) is not None else None
+                for p in parts
+            ]
+            shown = "、".join(
+                n if n is not None else self.nearest_title(agency, p)
+                for n, p in zip(named, parts, strict=True)
+            )
+            return PublicationMatch(
+                None,
+                "一格只能填一个刊物（不同刊物分别计分）",
+                f"请拆成多行，每行一个刊物：{shown}",
+            )
+        nearest_title = self.nearest_title(agency, text)
+        agencies = dict.fromkeys(p.agency for p in self.publications)
+        elsewhere = [a for a in agencies if a != agency and self._find(a, text) is not None]
+        if elsewhere:
+            return PublicationMatch(
+                None,
+                f"录用单位“{agency}”没有此刊物（它属于“{'、'.join(elsewhere)}”）",
+                f"请核对录用单位；如录用单位无误，最接近的刊物：{nearest_title}（该单位的刊物：{listed}）",
+            )
+        return PublicationMatch(
+            None,
+            f"录用单位“{agency}”没有此刊物",
+            f"最接近的刊物：{nearest_title}（该单位的刊物：{listed}）",
+        )
+
+
+def _split_titles(text: str) -> list[str]:
+    """The titles a cell names: 《工作情况交流》《专报》 → [《工作情况交流》, 《专报》]."""
+    marked = _TWO_TITLES.sub("》\n《", text)
+    return [p.strip() for p in _LIST_SEPARATORS.split(marked) if p.strip()]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every name list of the rules file, ready for matching."""
+
+    units: NameIndex
+    agencies: NameIndex
+    publications: PublicationIndex
+    forms: NameIndex
+    kinds: NameIndex
+    awards: NameIndex
+    issuers: NameIndex
+    categories: NameIndex
+    roles: NameIndex
+
+    @classmethod
+    def from_rules(cls, rules: Rules) -> Names:
+        k = rules.item_kinds
+        agency_keys = sorted(
+            {key(n) for a in rules.agencies.list for n in (a.name, *a.aliases)},
+            key=len,
+            reverse=True,
+        )
+        return cls(
+            units=NameIndex.of(
+                ((u.name, (u.name, *u.aliases)) for u in rules.units.roster),
+                variants=_unit_variants,
+            ),
+            agencies=NameIndex.of((a.name, (a.name, *a.aliases)) for a in rules.agencies.list),
+            publications=PublicationIndex(tuple(rules.publications.list), tuple(agency_keys)),
+            forms=NameIndex.of((f, (f,)) for f in rules.forms.list),
+            kinds=NameIndex.of(
+                (code, (kl.label, *kl.aliases))
+                for code, kl in (
+                    ("general", k.general),
+                    ("suggestion", k.suggestion),
+                    ("research", k.research),
+                )
+            ),
+            awards=NameIndex.of(
+                (a.name, (a.name, *a.aliases)) for a in rules.department.awards.list
+            ),
+            issuers=NameIndex.of(
+                (i.name, (i.name, *i.aliases)) for i in rules.commission_issuers.list
+            ),
+            categories=NameIndex.of((c, (c,)) for c in rules.plans.categories),
+            roles=NameIndex.of((r, (r,)) for r in ("信息员", "撰稿人")),
+        )
