@@ -397,13 +397,26 @@ def valued_adoptions(
 # ---- department clauses ------------------------------------------------------------------
 
 
+def _split_by_share(df: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
+    """One row per (row of df, unit sharing its item): share_unit and share (hundredths).
+
+    Most items have no contributors: they keep their lead unit at 100 without a join; only
+    the rows of shared items are joined with the share table (二（二）1（2））."""
+    shared = shares.filter(~pl.col("lead")).select("ik").unique()
+    single = df.join(shared, on="ik", how="anti").with_columns(
+        pl.col("unit").alias("share_unit"), pl.lit(100, dtype=pl.Int64).alias("share")
+    )
+    multi = df.join(shared, on="ik", how="semi").join(
+        shares.select("ik", pl.col("unit").alias("share_unit"), "share"), on="ik"
+    )
+    return pl.concat([single, multi])
+
+
 def _department_item_lines(
     a_in: pl.DataFrame, awards_in: pl.DataFrame, shares: pl.DataFrame, rules: Rules
 ) -> list[pl.DataFrame]:
     clause_adopt = rules.department.unadopted.clause  # 二（二）1（1）
-    dep = a_in.filter(pl.col("kind") == "department").join(
-        shares.select("ik", pl.col("unit").alias("share_unit"), "share"), on="ik"
-    )
+    dep = _split_by_share(a_in.filter(pl.col("kind") == "department"), shares)
     share_note = (
         pl.when(pl.col("share") == 100)
         .then(pl.lit(""))
@@ -465,10 +478,8 @@ def _department_item_lines(
             "award_index": pl.Int64,
         },
     )
-    aw = (
-        awards_in.filter(pl.col("kind") == "department")
-        .join(award_pts, on="award")
-        .join(shares.select("ik", pl.col("unit").alias("share_unit"), "share"), on="ik")
+    aw = _split_by_share(
+        awards_in.filter(pl.col("kind") == "department").join(award_pts, on="award"), shares
     )
     award = _lines(
         aw,
