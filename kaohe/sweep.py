@@ -1,0 +1,523 @@
+"""Parameter sweeps: score one ledger for many values of one rule, all values together.
+
+The ledger is reduced once to per-unit facts (share-weighted adoption counts per publication
+and form, instruction counts, award shares, unadopted counts, count-task tallies, missed
+commissions, district adoptions by publication and doubling), and every numeric value of the
+rules the totals use is laid out as an array (`rule_arrays`). Each of those arrays is affine in
+any one numeric rule value, so a sweep probes the rules once at a neighbouring value, learns
+which arrays the path moves and by how much, and evaluates the totals for all N values as
+(N × units) array arithmetic — no re-run of the pipeline per value.
+
+Where that does not hold (a non-numeric rule, or a ledger with one item recorded under two
+forms of the same publication while the swept value changes publication values, where the
+better form may change with the value), the sweep falls back to scoring each value in full
+and says so. The value at the baseline always equals the baseline scoring (tested), and so do
+the other values (tested against full scoring on the sample for many paths).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from kaohe.model import Ledger, LedgerError
+from kaohe.rules import SCALE, Rules, rules_from_mapping, to_units
+from kaohe.scenario import ScenarioError, apply_changes, get_value
+from kaohe.scoring import (
+    _in_window,
+    _items_with_units,
+    _missed,
+    _split_by_share,
+    _task_counts,
+    publication_table,
+    score,
+    unit_table,
+    valued_adoptions,
+    window_of,
+)
+
+ISSUER_NONE = "__none__"
+
+
+# ---- rules as arrays ---------------------------------------------------------------------
+
+
+def _c(value: Decimal | int) -> int:
+    """A rule value in hundredths (values carry at most two decimals)."""
+    return int(Decimal(value) * 100)
+
+
+def rule_arrays(rules: Rules) -> dict[str, np.ndarray]:
+    """Every number the totals depend on, as int64 arrays in fixed units.
+
+    Points are in 1/SCALE point; ratios (multiples, shares of base, the adjustment factor,
+    the multiplier) in hundredths. Keys are stable for a given roster and publication list.
+    """
+    units = unit_table(rules)
+    pubs = publication_table(rules)
+    d = rules.district.adoptions
+    gi = {g.name: i for i, g in enumerate(d.groups)}
+    dgroup: list[int] = []
+    dclass: list[int] = []  # 0 none, 1 full, 2 compiled, 3 examples
+    mult_ins: list[int] = []
+    fixed_ins: list[int] = []
+    has_mult: list[int] = []
+    active_ins: list[int] = []
+    scope = rules.instruction_scope.choice
+    for r in pubs.iter_rows(named=True):
+        p = rules.publications.list[r["publication_id"]]
+        ins = p.instruction
+        active = ins is not None and not (ins.via_level_block and scope != "level_block")
+        has_mult.append(int(ins is not None and ins.multiple is not None))
+        mult_ins.append(_c(ins.multiple) if ins is not None and ins.multiple is not None else 0)
+        fixed_ins.append(to_units(ins.fixed) if ins is not None and ins.fixed is not None else 0)
+        active_ins.append(int(active))
+        dgroup.append(gi.get(r["d_group"], -1) if r["d_group"] is not None else -1)
+        form = r["form"]
+        dclass.append(
+            1
+            if form in d.full_forms
+            else 2
+            if form in d.compiled_forms
+            else 3
+            if form in d.examples_forms
+            else 0
+        )
+    dep = rules.department
+    issuers = [i.name for i in rules.commission_issuers.list]
+    return {
+        "pf_points": pubs["points_u"].to_numpy().astype(np.int64),
+        "pf_mult_ins": np.array(mult_ins, dtype=np.int64),
+        "pf_fixed_ins": np.array(fixed_ins, dtype=np.int64),
+        "pf_has_mult": np.array(has_mult, dtype=np.int64),
+        "pf_active_ins": np.array(active_ins, dtype=np.int64),
+        "pf_dgroup": np.array(dgroup, dtype=np.int64),
+        "pf_dclass": np.array(dclass, dtype=np.int64),
+        "dg_full": np.array([to_units(g.full) for g in d.groups], dtype=np.int64),
+        "dg_compiled": np.array([to_units(g.compiled) for g in d.groups], dtype=np.int64),
+        "dg_instr_full": np.array([to_units(g.instruction_full) for g in d.groups], dtype=np.int64),
+        "dg_instr_compiled": np.array(
+            [to_units(g.instruction_compiled) for g in d.groups], dtype=np.int64
+        ),
+        "examples_each": np.array(to_units(d.examples_each), dtype=np.int64),
+        "multiplier": np.array(_c(d.central.multiplier), dtype=np.int64),
+        "award_points": np.array([to_units(a.points) for a in dep.awards.list], dtype=np.int64),
+        "base": units["base_u"].to_numpy().astype(np.int64),
+        "task_city_items": units["task_city_items"].to_numpy().astype(np.int64),
+        "task_city_suggestion": units["task_city_suggestion"].to_numpy().astype(np.int64),
+        "task_provincial_items": units["task_provincial_items"].to_numpy().astype(np.int64),
+        "task_provincial_suggestion": units["task_provincial_suggestion"]
+        .to_numpy()
+        .astype(np.int64),
+        "unadopted_each": np.array(to_units(dep.unadopted.points_each), dtype=np.int64),
+        "cap_share": np.array(_c(dep.unadopted.cap_share_of_base), dtype=np.int64),
+        "extra_city": np.array(to_units(dep.extra.city), dtype=np.int64),
+        "extra_provincial": np.array(to_units(dep.extra.provincial), dtype=np.int64),
+        "short_city_items": np.array(to_units(dep.shortfall.city_items), dtype=np.int64),
+        "short_provincial_items": np.array(
+            to_units(dep.shortfall.provincial_items), dtype=np.int64
+        ),
+        "short_city_suggestion": np.array(to_units(dep.shortfall.city_suggestion), dtype=np.int64),
+        "short_provincial_suggestion": np.array(
+            to_units(dep.shortfall.provincial_suggestion), dtype=np.int64
+        ),
+        "commission_penalty": np.array(
+            [to_units(dep.commissions.penalty.get(i, 0)) for i in issuers], dtype=np.int64
+        ),
+        "research_required": np.array(dep.research.required, dtype=np.int64),
+        "research_penalty": np.array(to_units(dep.research.penalty), dtype=np.int64),
+        "submissions_task": np.array(rules.district.submissions.task, dtype=np.int64),
+        "submissions_each": np.array(
+            to_units(rules.district.submissions.shortfall_each), dtype=np.int64
+        ),
+        "district_commission": np.array(
+            to_units(rules.district.commissions.penalty), dtype=np.int64
+        ),
+        "adjust_per_percent": np.array(
+            _c(rules.outcomes.department_adjustment.points_per_percent), dtype=np.int64
+        ),
+        "full_score": np.array(
+            to_units(rules.outcomes.district_assessment.full_score), dtype=np.int64
+        ),
+        "zero_share": np.array(
+            _c(rules.outcomes.district_assessment.zero_at_or_below_share), dtype=np.int64
+        ),
+    }
+
+
+# ---- the ledger as facts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Per-unit quantities of a ledger that do not depend on rule numbers (only on choices)."""
+
+    units: pl.DataFrame  # unit, group, kind, order
+    dep_share: np.ndarray  # units × pf: share (hundredths) summed over adoptions
+    dep_share_ins: np.ndarray  # same, adoptions carrying an instruction
+    award_share: np.ndarray  # units × awards
+    unadopted: np.ndarray  # units
+    counts: dict[str, np.ndarray]  # task tallies per unit
+    research: np.ndarray
+    missed: np.ndarray  # units × issuers (department penalties)
+    missed_any: np.ndarray  # units (district penalty)
+    submitted: np.ndarray  # units
+    d_count: np.ndarray  # units × pf × doubled(2)
+    d_examples: np.ndarray  # units × pf × doubled
+    d_instr: np.ndarray  # units × pf × doubled
+    annual: bool
+    two_forms: bool  # an (item, publication) recorded under two forms
+
+
+def facts(ledger: Ledger, rules: Rules, as_of: date | None = None) -> Facts:
+    if not ledger.ok:
+        raise LedgerError(ledger.problems, ledger.source)
+    w = window_of(rules, as_of)
+    units = unit_table(rules)
+    pubs = publication_table(rules)
+    n_u, n_pf = units.height, pubs.height
+    uidx = {u: i for i, u in enumerate(units["unit"])}
+    pf_index = pubs.select("publication_id", "form").with_row_index("pf")
+    items = _items_with_units(ledger, rules)
+    items_in = items.filter(_in_window("submitted", w))
+    adoptions, dropped = valued_adoptions(ledger, rules, items)
+    a_in = adoptions.filter(_in_window("adopted", w)).join(
+        pf_index, on=["publication_id", "form"], how="left"
+    )
+    shares = ledger.shares.join(items.select("item_id", "ik"), on="item_id")
+
+    def matrix(df: pl.DataFrame, col: str, width: int, value: str) -> np.ndarray:
+        m = np.zeros((n_u, width), dtype=np.int64)
+        if df.height:
+            g = df.group_by("u", col).agg(pl.col(value).sum())
+            np.add.at(m, (g["u"].to_numpy(), g[col].to_numpy()), g[value].to_numpy())
+        return m
+
+    def with_u(df: pl.DataFrame, col: str = "unit") -> pl.DataFrame:
+        return df.with_columns(pl.col(col).replace_strict(uidx, return_dtype=pl.Int64).alias("u"))
+
+    dep = with_u(_split_by_share(a_in.filter(pl.col("kind") == "department"), shares), "share_unit")
+    dep_share = matrix(dep, "pf", n_pf, "share")
+    dep_share_ins = matrix(dep.filter(pl.col("instruction")), "pf", n_pf, "share")
+
+    award_idx = {a.name: i for i, a in enumerate(rules.department.awards.list)}
+    aw = ledger.awards.filter(_in_window("awarded", w)).join(
+        items.select("item_id", "ik", "unit", "kind"), on="item_id"
+    )
+    aw = with_u(
+        _split_by_share(aw.filter(pl.col("kind") == "department"), shares), "share_unit"
+    ).with_columns(pl.col("award").replace_strict(award_idx, return_dtype=pl.Int64).alias("a"))
+    award_share = matrix(aw, "a", len(award_idx), "share")
+
+    un = with_u(
+        items_in.filter(pl.col("kind") == "department").join(a_in.select("ik"), on="ik", how="anti")
+    )
+    unadopted = np.bincount(un["u"].to_numpy(), minlength=n_u).astype(np.int64)
+
+    tc = _task_counts(a_in, units)
+    counts = {c: tc[c].to_numpy().astype(np.int64) for c in tc.columns if c != "unit"}
+    res = with_u(items_in.filter(pl.col("item_kind") == "research"))
+    research = np.bincount(res["u"].to_numpy(), minlength=n_u).astype(np.int64)
+    sub = with_u(items_in)
+    submitted = np.bincount(sub["u"].to_numpy(), minlength=n_u).astype(np.int64)
+
+    issuers = {i.name: k for k, i in enumerate(rules.commission_issuers.list)}
+    missed = with_u(_missed(ledger.commissions, w)).with_columns(
+        pl.col("issuer").replace_strict(issuers, return_dtype=pl.Int64).alias("i"),
+        pl.lit(1, dtype=pl.Int64).alias("n"),
+    )
+    missed_m = matrix(missed, "i", len(issuers), "n")
+    missed_any = missed_m.sum(axis=1)
+
+    da = with_u(a_in.filter((pl.col("kind") == "district") & pl.col("d_group").is_not_null()))
+    da = da.with_columns(
+        (pl.col("d_mult_u") != SCALE).cast(pl.Int64).alias("dbl"),
+        pl.lit(1, dtype=pl.Int64).alias("n"),
+        pl.col("instruction").cast(pl.Int64).alias("ins"),
+    )
+    d_count = np.zeros((n_u, n_pf, 2), dtype=np.int64)
+    d_examples = np.zeros_like(d_count)
+    d_instr = np.zeros_like(d_count)
+    if da.height:
+        g = da.group_by("u", "pf", "dbl").agg(
+            pl.col("n").sum(), pl.col("examples").sum(), pl.col("ins").sum()
+        )
+        idx = (g["u"].to_numpy(), g["pf"].to_numpy(), g["dbl"].to_numpy())
+        np.add.at(d_count, idx, g["n"].to_numpy())
+        np.add.at(d_examples, idx, g["examples"].to_numpy())
+        np.add.at(d_instr, idx, g["ins"].to_numpy())
+    return Facts(
+        units=units.select("unit", "group", "kind", "order"),
+        dep_share=dep_share,
+        dep_share_ins=dep_share_ins,
+        award_share=award_share,
+        unadopted=unadopted,
+        counts=counts,
+        research=research,
+        missed=missed_m,
+        missed_any=missed_any,
+        submitted=submitted,
+        d_count=d_count,
+        d_examples=d_examples,
+        d_instr=d_instr,
+        annual=w.annual,
+        two_forms=dropped.height > 0,
+    )
+
+
+# ---- totals for N rule variants at once ----------------------------------------------------
+
+
+def evaluate(
+    f: Facts,
+    arr: dict[str, np.ndarray],
+    rules: Rules,
+    n: int = 1,
+    swept: frozenset[str] = frozenset(),
+) -> np.ndarray:
+    """Unit totals (n × units, in 1/SCALE point). The arrays named in `swept` carry a
+    leading axis of n variants; the others are shared by all variants."""
+    N = n
+
+    def A(key: str) -> np.ndarray:
+        return arr[key]
+
+    def V(key: str, base_ndim: int) -> np.ndarray:
+        """Rule array with a leading axis of variants: (N, *shape)."""
+        a = arr[key]
+        if key in swept:
+            return a
+        return np.broadcast_to(a, (N, *a.shape))
+
+    dep = (f.units["kind"] == "department").to_numpy()
+    dist = ~dep
+    # adoption and instruction points (departments)
+    P = V("pf_points", 1)  # N × pf
+    bonus = np.where(
+        V("pf_has_mult", 1) == 1, V("pf_mult_ins", 1) * P // 100, V("pf_fixed_ins", 1)
+    ) * V("pf_active_ins", 1)
+    total = (P @ f.dep_share.T) // 100 + (bonus @ f.dep_share_ins.T) // 100  # N × units
+    total = total + (V("award_points", 1) @ f.award_share.T) // 100
+    # unadopted, capped
+    base = V("base", 1)  # N × units
+    cap = base * V("cap_share", 0)[:, None] // 100
+    total = total + dep * np.minimum(
+        f.unadopted[None, :] * V("unadopted_each", 0)[:, None], np.maximum(cap, 0)
+    )
+    # commissions
+    total = total + dep * (V("commission_penalty", 1) @ f.missed.T)
+    total = total + dist * (f.missed_any[None, :] * V("district_commission", 0)[:, None])
+    # district adoptions
+    g = A("pf_dgroup")
+    cls = A("pf_dclass")
+    safe_g = np.where(g >= 0, g, 0)
+
+    def by_pf(key: str) -> np.ndarray:
+        vals = V(key, 1)  # N × groups
+        return vals[:, safe_g] * (g >= 0)
+
+    full, comp = by_pf("dg_full"), by_pf("dg_compiled")
+    ifull, icomp = by_pf("dg_instr_full"), by_pf("dg_instr_compiled")
+    d_base = np.where(cls == 1, full, np.where(cls == 2, comp, 0))  # N × pf
+    d_ins = np.where(cls == 1, ifull, np.where(cls == 2, icomp, 0))
+    d_ex = np.where(cls == 3, 1, 0)[None, :] * V("examples_each", 0)[:, None]
+    mult = np.stack([np.full(N, 100, dtype=np.int64), V("multiplier", 0)], axis=1)  # N × 2
+    for dbl in (0, 1):
+        value = (
+            d_base @ f.d_count[:, :, dbl].T
+            + d_ex @ f.d_examples[:, :, dbl].T
+            + d_ins @ f.d_instr[:, :, dbl].T
+        )
+        total = total + dist * (value * mult[:, dbl][:, None] // 100)
+    if f.annual:
+        total = total + _annual(f, V, rules, N, dep, dist)
+    return total
+
+
+def _annual(
+    f: Facts, V: Any, rules: Rules, N: int, dep: np.ndarray, dist: np.ndarray
+) -> np.ndarray:
+    c = f.counts
+    general_only = rules.department.shortfall.level_task_counts.choice == "general_only"
+    central_extra = rules.department.extra.central_counts_as_provincial.choice
+    out = np.zeros((N, f.units.height), dtype=np.int64)
+    complete = np.ones((N, f.units.height), dtype=bool)
+    shorts = {}
+    for lv in ("city", "provincial"):
+        ti = V(f"task_{lv}_items", 1)
+        ts = V(f"task_{lv}_suggestion", 1)
+        req = ti - ts if general_only else ti
+        got = c[f"n_{lv}_general"] if general_only else c[f"n_{lv}"]
+        si = np.maximum(req - got[None, :], 0)
+        ss = np.maximum(ts - c[f"n_{lv}_suggestion"][None, :], 0)
+        shorts[lv] = (si, ss)
+        complete &= (si == 0) & (ss == 0)
+    for lv in ("city", "provincial"):
+        si, ss = shorts[lv]
+        out += (
+            si * V(f"short_{lv}_items", 0)[:, None] + ss * V(f"short_{lv}_suggestion", 0)[:, None]
+        )
+        extra = np.maximum(c[f"n_{lv}"][None, :] - V(f"task_{lv}_items", 1), 0)
+        if lv == "provincial" and not central_extra:
+            central_only = c["n_provincial"] - c["n_provincial_noncentral"]
+            remaining = np.maximum(V("task_provincial_items", 1) - central_only[None, :], 0)
+            extra = np.minimum(
+                extra, np.maximum(c["n_provincial_noncentral"][None, :] - remaining, 0)
+            )
+        out += complete * extra * V(f"extra_{lv}", 0)[:, None]
+    research_short = f.research[None, :] < V("research_required", 0)[:, None]
+    out += research_short * V("research_penalty", 0)[:, None]
+    out = out * dep
+    sub_short = np.maximum(V("submissions_task", 0)[:, None] - f.submitted[None, :], 0)
+    out += dist * sub_short * V("submissions_each", 0)[:, None]
+    return out
+
+
+# ---- the sweep -------------------------------------------------------------------------
+
+
+def parse_values(text: str) -> list[Decimal]:
+    """`A:B:STEP` (inclusive of B when reached) or a comma-separated list."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            a, b, step = (Decimal(x) for x in text.split(":"))
+            if step <= 0:
+                raise ScenarioError("步长应大于0")
+            if b < a:
+                raise ScenarioError("区间终点应不小于起点")
+            n = int((b - a) / step) + 1
+            if n > 100_000:
+                raise ScenarioError(f"取值太多（{n} 个），请加大步长")
+            return [a + step * i for i in range(n)]
+        return [Decimal(x) for x in text.replace("，", ",").split(",") if x.strip()]
+    except ScenarioError:
+        raise
+    except Exception:
+        raise ScenarioError(
+            f"取值 {text!r} 格式不对：写成 起点:终点:步长（如 0.1:0.5:0.05）或逗号分隔的列表（如 20,30,40）"
+        ) from None
+
+
+def _value(v: Decimal) -> Decimal | int:
+    return int(v) if v == v.to_integral_value() else v
+
+
+def sweep(
+    ledger: Ledger,
+    mapping: dict[str, Any],
+    path: str,
+    values: list[Decimal],
+    as_of: date | None = None,
+    source: str = "",
+) -> tuple[pl.DataFrame, str]:
+    """Totals and ranks of every unit for each value of the rule at `path`.
+
+    Returns (table, method) where table has unit, group, kind, value, total, completion_rate,
+    rank, baseline (true at the rules file's own value) and method is 'vectorised' or
+    'full' (the fallback that scores each value in full).
+    """
+    if not values:
+        raise ScenarioError("没有给出取值")
+    rules = rules_from_mapping(mapping, source or "<规则>")
+    current = get_value(mapping, path)
+    if isinstance(current, bool) or not isinstance(current, int | Decimal):
+        raise ScenarioError(
+            f"规则路径 {path} 的值 {current!r} 不是数值，无法扫描（可用情景文件比较）"
+        )
+    vals = [_value(v) for v in values]
+    if any(isinstance(v, Decimal) for v in vals):
+        try:  # does the rule take fractions at all (a count does not)?
+            apply_changes(mapping, {path: Decimal(current) + Decimal("0.5")}, source)
+        except ScenarioError:
+            bad = next(v for v in vals if isinstance(v, Decimal))
+            raise ScenarioError(f"规则路径 {path} 只取整数，取值 {bad} 不是整数") from None
+    # Validate the extremes (type, decimals, constraints such as 建议问题类任务数 ≤ 任务数).
+    for v in {min(vals), max(vals)}:
+        apply_changes(mapping, {path: v}, source)
+    for v in vals:
+        if Decimal(v) != Decimal(v).quantize(Decimal("0.01")):
+            raise ScenarioError(f"取值 {v} 超过两位小数")
+    f = facts(ledger, rules, as_of)
+    base_arr = rule_arrays(rules)
+    probe_value = current + 1 if isinstance(current, int) else Decimal(current) + 1
+    try:
+        probe = rule_arrays(apply_changes(mapping, {path: probe_value}, source))
+    except ScenarioError:
+        probe_value = current - 1 if isinstance(current, int) else Decimal(current) - 1
+        probe = rule_arrays(apply_changes(mapping, {path: probe_value}, source))
+    moved = [k for k in base_arr if not np.array_equal(base_arr[k], probe[k])]
+    touches_pubs = any(
+        k.startswith(("pf_", "dg_")) or k in ("examples_each", "multiplier") for k in moved
+    )
+    method = "vectorised"
+    units = f.units
+    if f.two_forms and touches_pubs:
+        method = "full"
+        totals = np.stack(
+            [
+                score(ledger, apply_changes(mapping, {path: v}, source), as_of)
+                .unit_scores["total_u"]
+                .to_numpy()
+                for v in vals
+            ]
+        )
+        bases = np.stack(
+            [rule_arrays(apply_changes(mapping, {path: v}, source))["base"] for v in vals]
+        )
+    else:
+        step = Decimal(probe_value) - Decimal(current)
+        dv = np.array([int((Decimal(v) - Decimal(current)) * 100) for v in vals], dtype=np.int64)
+        arr: dict[str, np.ndarray] = {}
+        for k, a in base_arr.items():
+            if k in moved:
+                slope = probe[k] - a  # per `step` of the value
+                # a + slope × (v − current)/step, exactly: slope is a multiple of 100 units
+                delta = (slope[None, ...] * dv.reshape((-1,) + (1,) * a.ndim)) // int(step * 100)
+                arr[k] = a[None, ...] + delta
+            else:
+                arr[k] = a
+        totals = evaluate(f, arr, rules, len(vals), frozenset(moved))
+        bases = (
+            np.broadcast_to(arr["base"], (len(vals), units.height))
+            if "base" in moved
+            else np.broadcast_to(base_arr["base"], (len(vals), units.height))
+        )
+    n_u = units.height
+    out = pl.DataFrame(
+        {
+            "unit": np.tile(units["unit"].to_numpy(), len(vals)),
+            "value": np.repeat(np.array([float(v) for v in vals]), n_u),
+            "total_u": totals.reshape(-1),
+            "base_u": np.asarray(bases).reshape(-1),
+            "_i": np.repeat(np.arange(len(vals)), n_u),
+            "order": np.tile(units["order"].to_numpy(), len(vals)),
+        }
+    ).join(units.select("unit", "group", "kind"), on="unit")
+    out = out.with_columns(
+        (pl.col("total_u") / SCALE).round(4).alias("total"),
+        (pl.col("total_u") / pl.col("base_u")).round(6).alias("completion_rate"),
+        (
+            pl.col("_i") == next(i for i, v in enumerate(vals) if Decimal(v) == Decimal(current))
+        ).alias("baseline")
+        if any(Decimal(v) == Decimal(current) for v in vals)
+        else pl.lit(False).alias("baseline"),
+    )
+    out = out.with_columns(
+        pl.struct(pl.col("completion_rate"), pl.col("total_u"))
+        .rank("min", descending=True)
+        .over("_i", "kind")
+        .cast(pl.Int64)
+        .alias("rank")
+    ).sort("_i", "order")
+    return (
+        out.select(
+            "unit", "group", "kind", "value", "total", "completion_rate", "rank", "baseline"
+        ),
+        method,
+    )
