@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LEDGER ?= data/raw/2022
 OUT    ?= data/processed/2022
 
-.PHONY: report score test lint format bench sample lock clean
+.PHONY: report score test lint format bench simulate sample lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
+# The four quarterly notifications and the annual report of the sample year (offline HTML).
 report: score
+	$(BIN)/kaohe report --all --ledger $(LEDGER) --out reports
 
 score: $(STAMP)
 	$(BIN)/kaohe score $(LEDGER) --out $(OUT)
@@ -34,6 +36,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
+	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_report.py
+
+# Render every shipped scenario (params/scenarios/*.yaml) on the sample year.
+simulate: $(STAMP)
+	for s in params/scenarios/*.yaml; do $(BIN)/kaohe simulate $$s --ledger $(LEDGER) || exit 1; done
 
 sample: $(STAMP)
 	$(BIN)/kaohe sample --seed 2022 --out $(LEDGER)

@@ -241,6 +241,163 @@ def sample(
     out_console.print(Text(f"已生成模拟台账（种子 {seed}，{n} 条信息）：{out}"))
 
 
+@app.command()
+def report(
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", help="季度通报：季度，如 2022Q3")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="年度考核报告：年度，如 2022")] = None,
+    all_reports: Annotated[
+        bool, typer.Option("--all", help="四个季度的通报和年度报告（年度默认取规则文件）")
+    ] = False,
+    ledger: Annotated[
+        Path, typer.Option("--ledger", help="台账，默认 data/raw/2022")
+    ] = DEFAULT_LEDGER,
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹，报告写入 <out>/<年度>/")] = Path(
+        "reports"
+    ),
+) -> None:
+    """生成离线 HTML 报告（papermill 执行笔记本，nbconvert 导出，不含代码）及 Excel 表格。"""
+    from kaohe.periods import ReportDataError
+    from kaohe.report import ReportError, plan, plan_all, render
+
+    if all_reports and quarter is not None:
+        raise UserError("--all 已包含四个季度，不能再给 --quarter")
+    if not all_reports and (quarter is None) == (year is None):
+        raise UserError(
+            "请给出 --quarter（季度通报，如 2022Q3）或 --year（年度报告，如 2022）之一，"
+            "或用 --all 生成全部"
+        )
+    try:
+        if all_reports:
+            specs = plan_all(rules, year)
+        elif quarter is not None:
+            specs = [plan("quarter", rules, None, quarter)]
+        else:
+            specs = [plan("year", rules, year)]
+    except ReportDataError as err:
+        raise UserError(str(err)) from None
+    show_bar = err_console.is_terminal
+    for spec in specs:
+        err_console.print(Text(f"{spec.title}：执行笔记本 {spec.notebook.name}…"), soft_wrap=True)
+        try:
+            files = render(
+                spec,
+                ledger,
+                rules,
+                out,
+                progress=show_bar,
+                status=lambda m: err_console.print(Text(f"  {m}"), soft_wrap=True),
+            )
+        except ReportError as err:
+            err_console.print(Text(f"错误：{err}"), soft_wrap=True)
+            raise typer.Exit(1) from None
+        out_console.print(
+            Text(
+                f"已生成 {files.html}（{files.size / 1e6:.1f} MB，{files.seconds:.1f} 秒）；"
+                f"执行后的笔记本 {files.notebook.name}"
+                + (f"，Excel 表格 {files.xlsx.name}" if files.xlsx else "")
+            ),
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="情景文件（params/scenarios/*.yaml）")],
+    ledger: Annotated[Path, typer.Option("--ledger", help="台账")] = DEFAULT_LEDGER,
+    year: Annotated[int | None, typer.Option("--year", help="考核年度（核对用）")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="输出文件夹")] = None,
+    html: Annotated[bool, typer.Option("--html/--no-html", help="是否生成 HTML 报告")] = True,
+) -> None:
+    """规则模拟：同一台账分别按基准规则和情景规则计分，比较谁得谁失。"""
+    from kaohe.ledger import read_ledger
+    from kaohe.outputs import write_csv
+    from kaohe.scenario import load_scenario, scenario_rules
+    from kaohe.simulate import compare, comparison_csv_table
+
+    sc = load_scenario(scenario)
+    baseline, changed = scenario_rules(sc)
+    if year is not None and year != baseline.meta.year:
+        raise UserError(f"情景的基准规则是 {baseline.meta.year} 年度的，与 --year {year} 不符")
+    if not ledger.exists():
+        raise UserError(f"找不到台账 {ledger}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
+    out_dir = out or Path("reports") / str(baseline.meta.year) / "模拟" / scenario.stem
+    with _progress() as progress:
+        t = progress.add_task("读取台账…", total=None)
+        led = read_ledger(ledger, baseline)
+        if not led.ok:
+            progress.stop()
+            _report_errors(led)
+            raise typer.Exit(1)
+        progress.update(t, description="按基准规则和情景规则计分…")
+        c = compare(led, baseline, changed)
+        write_csv(comparison_csv_table(c), out_dir / "comparison.csv")
+        write_csv(c.by_clause, out_dir / "by_clause.csv")
+        write_csv(c.lines_changed, out_dir / "lines_changed.csv")
+        write_csv(c.prizes, out_dir / "prizes.csv")
+    u = c.units
+    gain = u.filter(pl.col("delta") > 0).height
+    lose = u.filter(pl.col("delta") < 0).height
+    crossed = u.filter(pl.col("base_line") != "").height
+    out_console.print(
+        Text(
+            f"情景“{sc.name}”：{gain} 个单位得分增加，{lose} 个减少，{crossed} 个越过基本任务分线；"
+            f"排名变化 {u.filter(pl.col('rank_change') != 0).height} 个。结果写入 {out_dir}/"
+        )
+    )
+    if html:
+        from kaohe.sim_report import render_simulation
+
+        path = render_simulation(scenario, ledger, out_dir)
+        out_console.print(Text(f"模拟报告：{path}"))
+
+
+@app.command()
+def sweep(
+    path: Annotated[
+        str, typer.Argument(help="规则路径，如 department.unadopted.cap_share_of_base")
+    ],
+    values: Annotated[str, typer.Option("--values", help="取值：起点:终点:步长，或逗号分隔的列表")],
+    ledger: Annotated[Path, typer.Option("--ledger", help="台账")] = DEFAULT_LEDGER,
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="输出文件夹")] = None,
+) -> None:
+    """参数扫描：一条规则取一组值，看各单位总分和排名如何变化（所有取值一次算完）。"""
+    from kaohe.ledger import read_ledger
+    from kaohe.outputs import write_csv
+    from kaohe.rules import read_rules_mapping, rules_from_mapping
+    from kaohe.sim_report import sweep_html
+    from kaohe.sweep import parse_values
+    from kaohe.sweep import sweep as run_sweep
+
+    rp = rules or DEFAULT_RULES
+    mapping = read_rules_mapping(rp)
+    base_rules = rules_from_mapping(mapping, str(rp))
+    vals = parse_values(values)
+    if not ledger.exists():
+        raise UserError(f"找不到台账 {ledger}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
+    out_dir = out or Path("reports") / str(base_rules.meta.year) / "扫描"
+    with _progress() as progress:
+        t = progress.add_task("读取台账…", total=None)
+        led = read_ledger(ledger, base_rules)
+        if not led.ok:
+            progress.stop()
+            _report_errors(led)
+            raise typer.Exit(1)
+        progress.update(t, description=f"扫描 {len(vals)} 个取值…")
+        table, method = run_sweep(led, mapping, path, vals, source=str(rp))
+        write_csv(table, out_dir / "sweep.csv")
+        html_path = sweep_html(table, path, out_dir / "sweep.html")
+    how = "一次向量化计算" if method == "vectorised" else "逐值完整计分（此参数不能向量化）"
+    out_console.print(
+        Text(
+            f"已扫描 {path} 的 {len(vals)} 个取值（{how}）。结果：{out_dir / 'sweep.csv'}，图表：{html_path}"
+        )
+    )
+
+
 def main() -> None:
     try:
         code = app(standalone_mode=False)

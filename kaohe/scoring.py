@@ -43,6 +43,8 @@ DISTRICT_STEPS = (
     "district_commission",
 )
 STEPS = DEPARTMENT_STEPS + DISTRICT_STEPS
+# Steps that judge a whole year: a year-to-date view leaves them to the tasks table.
+ANNUAL_ONLY_STEPS = ("extra", "shortfall", "research", "district_submissions")
 STEP_LABELS = {
     "adoption": "录用分",
     "instruction": "领导批示加分",

@@ -1,0 +1,122 @@
+"""Tables as escaped HTML and as Excel sheets; the deferred rfc3987-syntax import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+
+from kaohe import render
+from kaohe.views import Column, Section, Table
+
+MARKUP = "<script>alert(1)</script>"
+FORMULA = '=HYPERLINK("http://example.com","点我")'
+
+
+def sample_table(rows: int = 2) -> Table:
+    df = pl.DataFrame(
+        {
+            "unit": [MARKUP, FORMULA][:rows],
+            "a": [1, 2][:rows],
+            "b": [3, 0][:rows],
+            "score": [12.5, 60.0][:rows],
+            "rate": [0.84333, 1.0][:rows],
+            "day": [date(2022, 6, 1), None][:rows],
+            "mark": [True, False][:rows],
+        }
+    )
+    return Table(
+        "测试/表[1]",
+        f"标题{MARKUP}",
+        df,
+        (
+            Column("unit", "单位"),
+            Column("a", "本季度录用|市级", "int"),
+            Column("b", "本季度录用|省级", "int"),
+            Column("score", "得分", "pts"),
+            Column("rate", "完成率", "pct"),
+            Column("day", "日期", "date"),
+        ),
+        note=f"注{MARKUP}",
+        highlight="mark",
+    )
+
+
+def test_every_value_is_escaped() -> None:
+    html = render.table_html(sample_table())
+    assert MARKUP not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "=HYPERLINK(&quot;http://example.com&quot;,&quot;点我&quot;)" in html
+
+
+def test_values_are_shown_as_the_office_writes_them() -> None:
+    html = render.table_html(sample_table())
+    assert '<td class="num">12.5</td>' in html and '<td class="num">60</td>' in html
+    assert '<td class="num">84.33%</td>' in html and '<td class="num">100.00%</td>' in html
+    assert "2022-06-01" in html
+    assert html.count('class="kh-mark"') == 1
+
+
+def test_grouped_headers_span_two_rows() -> None:
+    html = render.table_html(sample_table())
+    assert '<th rowspan="2">单位</th>' in html
+    assert '<th colspan="2">本季度录用</th>' in html
+    assert "<th>市级</th><th>省级</th>" in html
+
+
+def test_an_empty_table_says_so() -> None:
+    t = sample_table(0)
+    t = Table(t.name, t.title, t.frame, t.columns, empty="本季度没有录用。")
+    html = render.table_html(t)
+    assert "<table" not in html and "本季度没有录用。" in html
+
+
+def test_sections_are_escaped_paragraphs() -> None:
+    out = render.sections([Section("一、总体情况", (f"报送《{MARKUP}》",))])
+    assert out._repr_html_() == (
+        '<div class="kh-text"><h2>一、总体情况</h2>'
+        "<p>报送《&lt;script&gt;alert(1)&lt;/script&gt;》</p></div>"
+    )
+
+
+def test_excel_keeps_text_as_text_and_numbers_as_numbers(tmp_path: Path) -> None:
+    path = render.write_xlsx([sample_table(), sample_table()], tmp_path / "表.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["测试_表_1_", "测试_表_1_(2)"]
+    ws = wb.worksheets[0]
+    assert ws["A1"].value == f"标题{MARKUP}"
+    # headers: two rows, the group merged across its columns
+    assert ws["A3"].value == "单位" and ws["B3"].value == "本季度录用"
+    assert ws["B4"].value == "市级" and "B3:C3" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A5"].value == MARKUP and ws["A5"].data_type == "s"
+    assert ws["A6"].value == FORMULA and ws["A6"].data_type == "s"  # not a formula
+    assert ws["D5"].value == 12.5 and ws["E5"].value == 0.8433
+    assert ws["E5"].number_format == "0.00%"
+    assert not list(tmp_path.glob(".*tmp"))  # the temporary file was renamed
+
+
+def test_excel_written_over_an_existing_file_is_replaced_whole(tmp_path: Path) -> None:
+    target = tmp_path / "表.xlsx"
+    target.write_bytes(b"old")
+    render.write_xlsx([sample_table()], target)
+    assert openpyxl.load_workbook(target).sheetnames == ["测试_表_1_"]
+
+
+def test_the_deferred_import_keeps_iri_checking_working() -> None:
+    code = (
+        "import sys\n"
+        "from kaohe.fastimport import defer_rfc3987_syntax\n"
+        "assert defer_rfc3987_syntax()\n"
+        "import jsonschema, nbformat\n"
+        "assert getattr(sys.modules['rfc3987_syntax'], '__file__', None) is None\n"
+        "fc = jsonschema.FormatChecker()\n"
+        "assert fc.conforms('http://例子.cn/路径', 'iri')\n"
+        "assert not fc.conforms('http://a b', 'iri')\n"
+        "assert sys.modules['rfc3987_syntax'].__file__\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr

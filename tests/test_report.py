@@ -1,0 +1,412 @@
+"""`kaohe report` end to end: the notebooks executed with papermill on the sample year (every
+quarter and the year), exported to offline HTML, and opened in a real browser with the
+network cut off.
+
+Executions are shared: one `kaohe report --all` run for the five sample reports, one run on a
+ledger whose titles carry markup and a formula (with a broken ``python3`` kernelspec in the
+way, to prove the report runs on the project's own interpreter), one run that fails.
+
+The browser test needs Debian's chromium (``apt-get install -y chromium fonts-noto-cjk``); it
+fails, never skips, when chromium is missing.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import polars as pl
+import pytest
+
+from kaohe import views
+from kaohe.ledger import read_ledger
+from kaohe.rules import load_rules, rules_fingerprint
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "raw" / "2022"
+NOTEBOOKS = ROOT / "notebooks"
+CHROMIUM = Path(os.environ.get("KAOHE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STEMS = [
+    "2022Q1-季度通报",
+    "2022Q2-季度通报",
+    "2022Q3-季度通报",
+    "2022Q4-季度通报",
+    "2022-年度考核",
+]
+MARKUP = "<script>alert(1)</script>"
+FORMULA = "=1+2 不是公式"
+MAX_BYTES = 6_000_000
+
+
+def kaohe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kaohe", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def copy_ledger(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for f in SAMPLE.glob("*.csv"):
+        (dest / f.name).write_bytes(f.read_bytes())
+    return dest
+
+
+def retitle(ledger: Path, titles: dict[str, str]) -> None:
+    path = ledger / "报送.csv"
+    df = pl.read_csv(path, infer_schema=False)
+    df = df.with_columns(
+        pl.col("信息编号").replace_strict(titles, default=pl.col("标题")).alias("标题")
+    )
+    path.write_text(df.write_csv(), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    r = kaohe("report", "--all", "--ledger", str(SAMPLE), "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return out / "2022"
+
+
+@pytest.fixture(scope="module")
+def markup_ids() -> list[str]:
+    ctx = views.load_context(SAMPLE)
+    q = ctx.rules.quarter("Q3")
+    ids = views.notable_adoptions(ctx, q.start, q.end)["item_id"].unique(maintain_order=True)
+    assert ids.len() >= 2
+    return ids.head(2).to_list()
+
+
+@pytest.fixture(scope="module")
+def markup_report(tmp_path_factory: pytest.TempPathFactory, markup_ids: list[str]) -> Path:
+    tmp = tmp_path_factory.mktemp("markup")
+    ledger = copy_ledger(tmp / "台账")
+    retitle(ledger, {markup_ids[0]: MARKUP, markup_ids[1]: FORMULA})
+    # A broken `python3` kernelspec first on the Jupyter path: a report that looked kernels
+    # up by name would fail.
+    spec = tmp / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": ["/bin/false", "{connection_file}"],
+                "language": "python",
+                "display_name": "broken",
+            }
+        ),
+        encoding="utf-8",
+    )
+    jp = str(tmp / "jupyter")
+    r = kaohe(
+        "report",
+        "--quarter",
+        "2022Q3",
+        "--ledger",
+        str(ledger),
+        "--out",
+        str(tmp / "out"),
+        env={"JUPYTER_PATH": jp, "JUPYTER_DATA_DIR": jp},
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    return tmp / "out" / "2022"
+
+
+def html_of(folder: Path, stem: str) -> str:
+    return (folder / f"{stem}.html").read_text(encoding="utf-8")
+
+
+def figure_count(notebook: Path) -> int:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return sum(
+        1
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    )
+
+
+class Attrs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attrs: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(tag, k, v or "") for k, v in attrs]
+
+
+# ---- the notebooks --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["quarterly.ipynb", "annual.ipynb"])
+def test_notebooks_are_parameterised_and_thin(name: str) -> None:
+    nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    first = "".join(code[0]["source"])
+    assert nb["cells"][0] is code[0]
+    assert "plotly.offline.init_notebook_mode(connected=False)" in first
+    tagged = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1
+    names = {
+        t.id
+        for s in ast.parse("".join(tagged[0]["source"])).body
+        for t in getattr(s, "targets", [])
+    }
+    expected = {"year", "ledger_path", "rules_path", "out_dir"}
+    assert names == (expected | {"quarter"} if name == "quarterly.ipynb" else expected)
+    for c in code:
+        if c is tagged[0]:
+            continue
+        body = ast.parse("".join(c["source"])).body
+        statements = [s for s in body if not isinstance(s, ast.Import | ast.ImportFrom)]
+        assert len(statements) <= 2, c["source"]  # one or two library calls a cell
+
+
+# ---- the sample reports ---------------------------------------------------------------------
+
+
+def test_every_report_is_written_with_its_notebook_and_tables(sample_reports: Path) -> None:
+    for stem in STEMS:
+        html = sample_reports / f"{stem}.html"
+        assert html.is_file(), stem
+        assert html.stat().st_size <= MAX_BYTES, (stem, html.stat().st_size)
+        assert (sample_reports / f"{stem}.ipynb").is_file()
+        wb = openpyxl.load_workbook(sample_reports / f"{stem}.xlsx")
+        assert len(wb.sheetnames) >= 8
+    assert not [p for p in sample_reports.iterdir() if p.name.startswith(".")]  # no temp files
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_html_has_no_code_and_reaches_for_nothing(sample_reports: Path, stem: str) -> None:
+    html = html_of(sample_reports, stem)
+    for code in (
+        "jp-InputArea-editor",
+        "cm-editor",
+        'class="highlight',
+        "init_notebook_mode",
+        "views.quarter_report(",
+        "render.table(",
+    ):
+        assert code not in html, code
+    p = Attrs()
+    p.feed(html)
+    external = [
+        (t, k, v)
+        for t, k, v in p.attrs
+        if k in ("src", "href") and re.match(r"^\s*(https?:)?//", v, re.IGNORECASE)
+    ]
+    assert external == []
+    assert "link" not in p.tags  # no stylesheet links at all: styles are inline
+    assert not re.search(r"<script[^>]*\ssrc=", html)
+    assert not re.search(r"@import", html)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_plotly_js_is_embedded_exactly_once(sample_reports: Path, stem: str) -> None:
+    html = html_of(sample_reports, stem)
+    assert html.count("* plotly.js v") == 1
+    assert html.count('class="plotly-graph-div"') == figure_count(sample_reports / f"{stem}.ipynb")
+
+
+def test_the_header_says_what_was_scored(sample_reports: Path) -> None:
+    rules = load_rules()
+    ledger_sha = read_ledger(SAMPLE, rules).fingerprint
+    rules_sha = rules_fingerprint()
+    for stem in STEMS:
+        html = html_of(sample_reports, stem)
+        assert ledger_sha in html and rules_sha in html, stem
+        assert '<html lang="zh">' in html
+    q3 = html_of(sample_reports, "2022Q3-季度通报")
+    assert "<title>2022年度第三季度（2022年6月—8月）党委、政务信息工作通报</title>" in q3
+    assert "一、总体情况" in q3 and "三、存在问题" in q3
+    q1 = html_of(sample_reports, "2022Q1-季度通报")
+    assert "2022年度第一季度（2021年12月—2022年2月）" in q1
+    annual = html_of(sample_reports, "2022-年度考核")
+    assert "2022年度（2021年12月—2022年11月）党委、政务信息工作考核结果" in annual
+
+
+def test_the_executed_notebook_keeps_the_parameters_as_given(sample_reports: Path) -> None:
+    nb = json.loads((sample_reports / "2022Q3-季度通报.ipynb").read_text(encoding="utf-8"))
+    params = nb["metadata"]["papermill"]["parameters"]
+    assert params["quarter"] == "Q3" and params["year"] == 2022
+    assert params["ledger_path"] == str(SAMPLE)
+    assert all(c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_external_references_are_found_in_markup_not_in_scripts() -> None:
+    from kaohe.report import external_references
+
+    page = (
+        '<script src="https://cdn.example/x.js"></script><a href="#here">本页</a>'
+        '<link rel="stylesheet" href="//cdn.example/a.css"><img src="data:image/png;base64,AA">'
+        "<script>var u = \"<a href='https://plotly.com'>\"</script>"
+        "<style>@import url(https://fonts.example/f.css);</style>"
+    )
+    found = external_references(page)
+    assert len(found) == 3
+    assert any("https://cdn.example/x.js" in f for f in found)
+    assert any("//cdn.example/a.css" in f for f in found)
+    assert any("@import" in f for f in found)
+
+
+# ---- text from the ledger, the kernel, failures -----------------------------------------------
+
+
+def test_a_title_with_markup_renders_as_text(markup_report: Path) -> None:
+    html = html_of(markup_report, "2022Q3-季度通报")
+    assert MARKUP not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "=1+2 不是公式" in html
+
+
+def test_the_excel_export_keeps_titles_as_text(markup_report: Path) -> None:
+    wb = openpyxl.load_workbook(markup_report / "2022Q3-季度通报.xlsx")
+    cells = {
+        c.value: c
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    }
+    assert cells[MARKUP].data_type == "s"
+    assert cells[FORMULA].data_type == "s"  # text, not a formula
+
+
+def test_a_failed_cell_stops_the_run_in_chinese(tmp_path: Path) -> None:
+    ledger = copy_ledger(tmp_path / "台账")
+    path = ledger / "报送.csv"
+    df = pl.read_csv(path, infer_schema=False)
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("不存在的处"))
+        .otherwise(pl.col("报送单位"))
+        .alias("报送单位")
+    )
+    path.write_text(df.write_csv(), encoding="utf-8")
+    out = tmp_path / "out"
+    r = kaohe("report", "--quarter", "2022Q2", "--ledger", str(ledger), "--out", str(out))
+    assert r.returncode == 1
+    assert "报告未生成" in r.stderr and "执行出错" in r.stderr
+    assert "台账" in r.stderr and "无法计分" in r.stderr and "不存在的处" in r.stderr
+    assert "Traceback" not in r.stderr
+    folder = out / "2022"
+    assert (folder / "2022Q2-季度通报.ipynb").is_file()  # kept for inspection
+    assert "已保留" in r.stderr
+    assert not list(folder.glob("*.html")) and not list(folder.glob(".*"))
+    # a report made earlier stays whole, and the message says it is the earlier one
+    old = folder / "2022Q2-季度通报.html"
+    old.write_text("<html>此前的报告</html>", encoding="utf-8")
+    r = kaohe("report", "--quarter", "2022Q2", "--ledger", str(ledger), "--out", str(out))
+    assert r.returncode == 1 and "是此前生成的，未被改动" in r.stderr
+    assert old.read_text(encoding="utf-8") == "<html>此前的报告</html>"
+    assert not list(folder.glob(".*"))
+
+
+def test_bad_arguments_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    r = kaohe("report", "--quarter", "2022Q5", "--out", str(tmp_path))
+    assert r.returncode == 2 and "没有季度" in r.stderr
+    r = kaohe("report", "--out", str(tmp_path))
+    assert r.returncode == 2 and "--quarter" in r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+# ---- a real browser, offline -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    assert CHROMIUM.exists(), (
+        f"找不到 chromium（{CHROMIUM}）：请安装 apt-get install -y chromium fonts-noto-cjk，"
+        "或用环境变量 KAOHE_CHROMIUM 指定"
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_offline(browser: Any, path: Path) -> dict[str, Any]:
+    """Open a report with every request outside file: blocked; what happened."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    blocked: list[str] = []
+    errors: list[str] = []
+    dialogs: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri(), wait_until="load")
+    expected = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+        arg=expected,
+        timeout=30_000,
+    )
+    drawn = page.evaluate(
+        "Array.from(document.querySelectorAll('.plotly-graph-div'))"
+        ".filter(d => d.classList.contains('js-plotly-plot') && d.querySelector('svg.main-svg'))"
+        ".length"
+    )
+    has_plotly = page.evaluate("typeof window.Plotly === 'object' && !!window.Plotly.newPlot")
+    heading = page.inner_text("h1")
+    context.close()
+    return {
+        "expected": expected,
+        "drawn": drawn,
+        "plotly": has_plotly,
+        "blocked": blocked,
+        "errors": errors,
+        "dialogs": dialogs,
+        "heading": heading,
+    }
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_chart_draws_offline_in_a_browser(
+    browser: Any, sample_reports: Path, stem: str
+) -> None:
+    seen = open_offline(browser, sample_reports / f"{stem}.html")
+    assert seen["expected"] == figure_count(sample_reports / f"{stem}.ipynb") >= 4
+    assert seen["drawn"] == seen["expected"]
+    assert seen["plotly"]
+    assert seen["errors"] == [] and seen["blocked"] == []
+    assert "党委、政务信息工作" in seen["heading"]
+
+
+def test_markup_in_a_title_never_runs_in_the_browser(browser: Any, markup_report: Path) -> None:
+    seen = open_offline(browser, markup_report / "2022Q3-季度通报.html")
+    assert seen["dialogs"] == [] and seen["errors"] == [] and seen["blocked"] == []
+    assert seen["drawn"] == seen["expected"]

@@ -1,0 +1,440 @@
+"""The report views: labels, year-to-date totals, quarter tables, pace and needs, the annual
+tables — on the sample year and on small ledgers built for one edge."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from kaohe import views
+from kaohe.periods import (
+    ReportDataError,
+    check_year,
+    elapsed_share,
+    months_between,
+    months_label,
+    parse_quarter,
+    quarter_label,
+    year_label,
+)
+from kaohe.rules import Rules
+from kaohe.scoring import score
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "raw" / "2022"
+Q2_END = date(2022, 5, 31)
+
+
+@pytest.fixture(scope="module")
+def ctx() -> views.Context:
+    return views.load_context(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def quarters(ctx: views.Context) -> dict[str, views.QuarterReport]:
+    return {q: views.quarter_report_for(ctx, 2022, q) for q in ("Q1", "Q2", "Q3", "Q4")}
+
+
+@pytest.fixture(scope="module")
+def annual(ctx: views.Context) -> views.AnnualReport:
+    return views.annual_report_for(ctx, 2022)
+
+
+def book_context(book: Any, rules: Rules) -> views.Context:
+    ledger = book.ledger(rules)
+    assert ledger.ok, ledger.errors.to_dicts()
+    return views.Context(rules, ledger, "<测试台账>", "<测试规则>", "0" * 64)
+
+
+# ---- periods and labels -----------------------------------------------------------------
+
+
+def test_quarter_label_names_the_assessment_year_and_its_months(rules: Rules) -> None:
+    assert quarter_label(rules, rules.quarter("Q3")) == "2022年度第三季度（2022年6月—8月）"
+    # Q1 straddles the calendar year
+    assert quarter_label(rules, rules.quarter("Q1")) == "2022年度第一季度（2021年12月—2022年2月）"
+    assert year_label(rules) == "2022年度（2021年12月—2022年11月）"
+
+
+def test_months_label_of_one_month_and_months_between_across_new_year() -> None:
+    assert months_label(date(2022, 6, 1), date(2022, 6, 30)) == "2022年6月"
+    assert months_between(date(2021, 12, 1), date(2022, 2, 28)) == ["2021-12", "2022-01", "2022-02"]
+
+
+@pytest.mark.parametrize("text", ["Q3", "q3", "3", "2022Q3", "2022q3", " 2022Q3 "])
+def test_parse_quarter_accepts_the_usual_spellings(rules: Rules, text: str) -> None:
+    assert parse_quarter(text, rules).name == "Q3"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [("2022Q5", "没有季度"), ("2021Q3", "不一致"), ("Q", "没有季度")]
+)
+def test_parse_quarter_rejects_in_chinese(rules: Rules, text: str, message: str) -> None:
+    with pytest.raises(ReportDataError, match=message):
+        parse_quarter(text, rules)
+
+
+def test_check_year(rules: Rules) -> None:
+    assert check_year(rules, "2022") == 2022
+    with pytest.raises(ReportDataError, match="不是年份"):
+        check_year(rules, "二〇二二")
+
+
+def test_elapsed_share_is_the_time_progress(rules: Rules) -> None:
+    # 2021-12-01 .. 2022-05-31 is 182 of the year's 365 days
+    assert elapsed_share(rules, Q2_END) == pytest.approx(182 / 365)
+    assert elapsed_share(rules, rules.period.end) == 1.0
+
+
+# ---- year-to-date totals and the quarter tables ---------------------------------------------
+
+
+def test_ytd_total_equals_the_engine_total_before_q4(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    s = quarters["Q3"].ytd
+    ytd = views.ytd_totals(s, quarters["Q3"].rules).select("unit", "ytd_total")
+    engine = s.unit_scores.select("unit", "total")
+    joined = ytd.join(engine, on="unit")
+    assert joined.height == 21
+    assert (joined["ytd_total"] - joined["total"]).abs().max() < 1e-9
+
+
+def test_ytd_total_at_q4_leaves_out_the_annual_only_clauses(
+    quarters: dict[str, views.QuarterReport], annual: views.AnnualReport
+) -> None:
+    s = annual.scores
+    annual_only = (
+        s.score_lines.filter(pl.col("step").is_in(views.ANNUAL_ONLY_STEPS))
+        .group_by("unit")
+        .agg(pl.col("points").sum().alias("annual_only"))
+    )
+    ytd = views.ytd_totals(quarters["Q4"].ytd, annual.rules)
+    df = (
+        ytd.join(s.unit_scores.select("unit", "total"), on="unit")
+        .join(annual_only, on="unit", how="left")
+        .with_columns(pl.col("annual_only").fill_null(0.0))
+    )
+    assert (df["ytd_total"] + df["annual_only"] - df["total"]).abs().max() < 1e-9
+
+
+def test_quarter_scores_add_up_to_the_year_to_date_total(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    per_q = pl.concat(
+        [views.quarter_units(quarters[q]).select("unit", "quarter_score") for q in quarters]
+    )
+    sums = per_q.group_by("unit").agg(pl.col("quarter_score").sum())
+    q4 = views.quarter_units(quarters["Q4"]).select("unit", "ytd_total").join(sums, on="unit")
+    assert (q4["quarter_score"] - q4["ytd_total"]).abs().max() < 1e-9
+
+
+def test_quarter_units_count_the_quarters_own_submissions(
+    ctx: views.Context, quarters: dict[str, views.QuarterReport]
+) -> None:
+    r = quarters["Q3"]
+    u = views.quarter_units(r)
+    items = ctx.ledger.items.filter(pl.col("submitted").is_between(r.quarter.start, r.quarter.end))
+    assert u["submitted"].sum() == items.height
+    assert u.height == len(ctx.rules.units.roster)
+    # rank 1 of each group has the group's highest completion rate
+    top = u.filter(pl.col("rank") == 1)
+    best = u.group_by("group").agg(pl.col("completion").max())
+    assert top.join(best, on=["group", "completion"]).height == top.height
+
+
+def test_quarter_tables_are_one_per_group_in_the_rules_order(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    r = quarters["Q3"]
+    tables = views.quarter_tables(r)
+    assert [t.name for t in tables] == ["A类", "B类", "C类", "D类", "区县"]
+    assert sum(t.frame.height for t in tables) == 21
+    assert [t.name for t in views.quarter_tables(r, kind="district")] == ["区县"]
+    headers = [c.header for c in tables[0].columns]
+    assert headers[:3] == ["排名", "单位", "本季度报送"]
+    assert "本季度录用|市级" in headers and "完成率" in headers
+
+
+def test_units_that_submitted_nothing_are_named_in_the_note(rules: Rules, book: Any) -> None:
+    k = book.item("人才综合处", submitted="2022-04-01")
+    book.adopt(k, "市委办公室", "《工作交流》", adopted="2022-04-20")
+    ctx = book_context(book, rules)
+    r = views.quarter_report_for(ctx, 2022, "Q2")
+    b = next(t for t in views.quarter_tables(r) if t.name == "B类")
+    assert b.note is not None
+    assert "专业技术人员管理处" in b.note and "人才综合处" not in b.note
+    problems = views.quarter_summary(r)[2].paragraphs
+    assert any("本季度未报送信息的单位" in p and "越城区" in p for p in problems)
+
+
+def test_overview_and_adoptions_by_publication_agree(
+    ctx: views.Context, quarters: dict[str, views.QuarterReport]
+) -> None:
+    r = quarters["Q2"]
+    o = views.overview(r.quarter_counts)
+    by_pub = views.adoptions_by_publication(ctx, r.quarter.start, r.quarter.end)
+    assert by_pub["adoptions"].sum() == o["adoptions"]
+    assert o["adoptions"] == sum(o[f"adoptions_{lv}"] for lv in views.LEVELS)
+    # highest level first
+    order = [views.LEVELS.index(x) for x in by_pub["level"].to_list()]
+    assert order == sorted(order)
+
+
+def test_notable_adoptions_are_provincial_or_higher_or_instructed(
+    ctx: views.Context, quarters: dict[str, views.QuarterReport]
+) -> None:
+    r = quarters["Q1"]
+    n = views.notable_adoptions(ctx, r.quarter.start, r.quarter.end)
+    assert n.height > 0
+    assert n.filter(
+        ~pl.col("level").is_in(["central", "provincial"]) & ~pl.col("instruction")
+    ).is_empty()
+    assert n["adopted"].is_between(r.quarter.start, r.quarter.end).all()
+    assert n["title"].null_count() == 0
+
+
+def test_trend_has_one_row_per_quarter_and_group(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    t = views.trend(quarters["Q3"])
+    assert t.height == 3 * 5
+    # 2021-12-01 .. 2022-08-31: 274 of 365 days
+    assert t.filter(pl.col("quarter") == "Q3")["pace"].to_list() == pytest.approx([274 / 365] * 5)
+
+
+# ---- behind pace and what a unit still needs -------------------------------------------------
+
+
+def test_behind_pace_names_what_a_department_still_needs(rules: Rules, book: Any) -> None:
+    # 人才综合处 (B): city 3 of which 2 suggestion, provincial 1; one suggestion item adopted
+    # at city level: city 3 − 1 = 2 more, of which 2 − 1 = 1 suggestion; provincial 1; research 1
+    k = book.item("人才综合处", kind="建议问题")
+    book.adopt(k, "市委办公室", "《工作交流》")
+    ctx = book_context(book, rules)
+    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
+    row = b.filter(pl.col("unit") == "人才综合处").row(0, named=True)
+    assert row["need"] == "市级录用2篇（其中建议问题类1篇）、省级及以上录用1篇、调研文章1篇"
+    assert "市级录用（已完成1，按进度应完成1.5）" in row["lagging"]  # 3 × 182/365 = 1.50
+    # shortfall if the year ends so: city 2 × −3, city suggestion 1 × −5, provincial −5,
+    # research −20
+    assert row["at_stake"] == pytest.approx(-36)
+
+
+def test_extra_suggestion_items_fill_the_level_task_only_when_all_items_count(
+    rules: Rules, rules_with: Any, book: Any
+) -> None:
+    # 人才综合处: 3 suggestion items at city level, provincial and research done.
+    # 'all': the level task (3) counts them → nothing needed at city level.
+    # 'general_only': the level task is 3 − 2 = 1 general item → one more general item, and
+    # the provincial task 1 − 0 = 1 general item is not met by a suggestion item either.
+    ids = [book.item("人才综合处", kind="建议问题") for _ in range(3)]
+    for k in ids:
+        book.adopt(k, "市委办公室", "《工作交流》")
+    book.adopt(ids[0], "省人力社保厅", "《浙江人社政务信息（专报）》")
+    book.item("人才综合处", kind="调研文章")
+    ctx = book_context(book, rules)
+    b_all = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
+    row = b_all.filter(pl.col("unit") == "人才综合处")
+    assert row.is_empty() or row["need"][0] == "—"
+    general_only = rules_with("department.shortfall.level_task_counts.choice", "general_only")
+    ledger = book.ledger(general_only)
+    b_gen = views.behind_pace(score(ledger, general_only, as_of=Q2_END), general_only)
+    need = b_gen.filter(pl.col("unit") == "人才综合处")["need"][0]
+    assert need == "市级录用1篇、省级及以上录用1篇"
+
+
+def test_behind_pace_names_the_submissions_a_district_still_needs(rules: Rules, book: Any) -> None:
+    book.items("越城区", 4)
+    ctx = book_context(book, rules)
+    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
+    row = b.filter(pl.col("unit") == "越城区").row(0, named=True)
+    assert row["need"] == "报送信息16篇"  # task 20 − 4
+    assert "报送篇数（已完成4，按进度应完成10）" in row["lagging"]  # 20 × 182/365 = 9.97
+    assert row["at_stake"] == pytest.approx(-80)  # 16 × −5
+
+
+def test_a_unit_on_pace_is_not_listed(rules: Rules, book: Any) -> None:
+    # 信息中心 (D, base 50, no count tasks): research done, 40 points by Q2 end
+    # (time progress 49.9% of 50 = 24.9)
+    k = book.item("信息中心", kind="调研文章")
+    book.adopt(k, "市委办公室", "《决策参考》")
+    ctx = book_context(book, rules)
+    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
+    assert "信息中心" not in b["unit"].to_list()
+    assert "政治处（机关党委）" in b["unit"].to_list()
+
+
+# ---- the summary ---------------------------------------------------------------------------
+
+
+def test_quarter_summary_reads_like_the_notification(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    r = quarters["Q3"]
+    secs = views.quarter_summary(r)
+    assert [s.heading for s in secs] == ["一、总体情况", "二、得分情况", "三、存在问题"]
+    first = secs[0].paragraphs[0]
+    o = views.overview(r.quarter_counts)
+    assert first.startswith("2022年度第三季度（2022年6月—8月），全系统共向市局办公室报送信息")
+    assert f"报送信息{o['submitted']}篇" in first
+    assert "较上季度" in first
+    assert all(p.startswith("（") for p in secs[2].paragraphs)
+
+
+def test_the_first_quarter_has_nothing_to_compare_with(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    first = views.quarter_summary(quarters["Q1"])[0].paragraphs[0]
+    assert "较上季度" not in first and "持平" not in first
+
+
+def test_writer_board_counts_the_quarters_months_only(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    r = quarters["Q3"]
+    board = views.writer_board(r, top=100)
+    months = ["2022-06", "2022-07", "2022-08"]
+    expected = r.ytd.people_monthly.filter(pl.col("month").is_in(months))["chucai_points"].sum()
+    assert board["q_chucai"].sum() == expected
+    assert board["rank"].min() == 1
+    assert board["q_chucai"].to_list() == sorted(board["q_chucai"].to_list(), reverse=True)
+    assert views.writer_board(r, top=3)["rank"].max() <= 3
+
+
+def test_officer_board_lists_the_officers_in_prize_order(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    b = views.officer_board(quarters["Q3"])
+    assert set(b["role"].to_list()) == {"信息员"}
+    ranked = b["officer_rank"].drop_nulls().to_list()
+    assert ranked == sorted(ranked) and ranked[0] == 1
+
+
+def test_problems_table_labels_severity_in_chinese(annual: views.AnnualReport) -> None:
+    t = views.problems_table(annual.scores)
+    assert set(t.frame["severity_label"].to_list()) <= {"错误", "警告"}
+    assert t.frame.height == annual.scores.problems.height
+
+
+def test_a_ledger_with_errors_stops_with_the_errors_named(tmp_path: Path) -> None:
+    (tmp_path / "报送.csv").write_text(
+        "信息编号,标题,报送单位,报送日期,信息类别\nA1,标题,不存在的处,2022-03-01,综合\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "录用.csv").write_text("信息编号,录用单位,刊物,录用日期\n", encoding="utf-8")
+    with pytest.raises(ReportDataError, match=r"有错误，无法计分.*报送 第2行"):
+        views.load_context(tmp_path)
+    with pytest.raises(ReportDataError, match="找不到台账"):
+        views.load_context(tmp_path / "没有")
+
+
+# ---- the annual tables ---------------------------------------------------------------------
+
+
+def test_final_tables_hold_every_unit_once(annual: views.AnnualReport) -> None:
+    tables = views.final_tables(annual)
+    units = [u for t in tables for u in t.frame["unit"].to_list()]
+    assert sorted(units) == sorted(annual.rules.unit_names)
+    dep = views.final_tables(annual, kind="department")
+    assert "adjustment" in [c.key for c in dep[0].columns]
+    dis = views.final_tables(annual, kind="district")
+    assert [c.header for c in dis[0].columns][-1] == "考核赋分"
+
+
+def test_breakdown_adds_up_to_each_units_total(annual: views.AnnualReport) -> None:
+    b = views.breakdown(annual.scores, annual.rules)
+    sums = b.group_by("unit").agg(pl.col("points").sum())
+    df = annual.scores.unit_scores.select("unit", "total").join(sums, on="unit", how="left")
+    assert (df["total"] - df["points"].fill_null(0)).abs().max() < 1e-6
+    t = views.breakdown_table(annual, "department")
+    steps = [c.key for c in t.columns][2:-1]
+    wide = t.frame.with_columns(pl.sum_horizontal(steps).alias("_sum"))
+    assert (wide["_sum"] - wide["total"]).abs().max() < 1e-6
+
+
+def test_advanced_candidates_follow_the_engine(annual: views.AnnualReport) -> None:
+    t = views.advanced(annual)
+    cand = t.frame.filter(pl.col("status") == "候选")
+    engine = annual.scores.unit_scores.filter(pl.col("advanced_candidate"))
+    assert sorted(cand["unit"].to_list()) == sorted(engine["unit"].to_list())
+    assert cand.height <= annual.rules.outcomes.advanced_collectives.max_count
+    assert cand["advanced_rank"].to_list() == list(range(1, cand.height + 1))
+    inel = t.frame.filter(pl.col("status") == "不具备资格")
+    assert (inel["reason"] != "").all()
+
+
+def test_officer_prizes_are_one_first_two_second_three_third(
+    annual: views.AnnualReport,
+) -> None:
+    prizes = views.officer_prizes(annual).frame["prize"].to_list()
+    assert prizes == ["一等奖", "二等奖", "二等奖", "三等奖", "三等奖", "三等奖"]
+
+
+def test_young_cadres_tally(annual: views.AnnualReport) -> None:
+    t = views.young_cadres(annual)
+    young = annual.scores.people.filter(pl.col("young"))
+    assert t.frame.height == young.height > 0
+    assert t.note is not None and f"年轻干部共{young.height}人" in t.note
+
+
+def test_plans_against_what_was_submitted(ctx: views.Context) -> None:
+    p = views.plans_vs_actual(ctx)
+    period = ctx.rules.period
+    items = ctx.ledger.items.filter(pl.col("submitted").is_between(period.start, period.end))
+    assert p["submitted"].sum() == items.height
+    plans = ctx.ledger.plans.filter(pl.col("month").is_in(months_between(period.start, period.end)))
+    assert p["planned"].sum() == plans.height
+    assert (p["fulfilled"] <= p["planned"]).all()
+    assert (p["adopted"] <= p["submitted"]).all()
+    by_month = views.plans_by_month(ctx)
+    assert by_month["month"].to_list() == months_between(period.start, period.end)
+
+
+def test_annual_summary_headings(annual: views.AnnualReport) -> None:
+    secs = views.annual_summary(annual)
+    assert [s.heading for s in secs] == ["一、总体情况", "二、考核结果", "三、存在问题"]
+    assert secs[0].paragraphs[0].startswith("2022年度（2021年12月—2022年11月）")
+    assert any("优秀信息员：一等奖" in p for p in secs[1].paragraphs)
+
+
+def test_every_excel_table_has_a_valid_sheet_name(
+    quarters: dict[str, views.QuarterReport], annual: views.AnnualReport
+) -> None:
+    for tables in (views.quarter_excel_tables(quarters["Q3"]), views.annual_excel_tables(annual)):
+        names = [t.name for t in tables]
+        assert len(set(names)) == len(names)
+        for t in tables:
+            assert len(t.name) <= 31
+            assert set(c.key for c in t.columns) <= set(t.frame.columns), t.name
+
+
+def test_an_almost_empty_ledger_still_makes_every_table_and_chart(
+    rules: Rules, book: Any, tmp_path: Path
+) -> None:
+    from kaohe import charts, render
+
+    book.item("人才综合处", submitted="2022-07-01")
+    ctx = book_context(book, rules)
+    for q in ("Q1", "Q3", "Q4"):
+        r = views.quarter_report_for(ctx, 2022, q)
+        assert "报送信息0篇" in views.quarter_summary(r)[0].paragraphs[0] or q == "Q3"
+        render.table(views.quarter_excel_tables(r))
+        charts.score_vs_base(views.progress(r.ytd, rules), rules)
+        charts.adoptions_by_publication(
+            views.adoptions_by_publication(ctx, r.quarter.start, r.quarter.end)
+        )
+        charts.quarter_trend(views.trend(r), rules)
+        charts.district_progress(views.progress(r.ytd, rules))
+    a = views.annual_report_for(ctx, 2022)
+    render.sections(views.annual_summary(a))
+    charts.score_waterfall(views.breakdown(a.scores, rules))
+    charts.adjustments(views.adjustments(a), rules)
+    charts.district_assessment(views.district_assessment(a))
+    charts.plans_vs_actual(views.plans_by_month(ctx))
+    render.write_xlsx(views.annual_excel_tables(a), tmp_path / "年度.xlsx")
+    assert views.writer_board(views.quarter_report_for(ctx, 2022, "Q3")).is_empty()
