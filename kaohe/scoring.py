@@ -1232,29 +1232,24 @@ def _people(
             pl.col("young").any().alias("young"),
         )
     )
-    written = pl.concat(
-        [
-            items_in.select(
-                "unit", pl.col("first_writer").alias("name"), "ik", pl.lit(True).alias("first")
-            ),
-            items_in.select(
-                "unit",
-                pl.col("other_writers").alias("name"),
-                "ik",
-                pl.lit(False).alias("first"),
-            ).explode("name"),
-        ]
-    ).filter(pl.col("name").is_not_null() & (pl.col("name") != ""))
-    adopted = a_in.select("ik").unique().with_columns(pl.lit(True).alias("_adopted"))
-    written = written.join(adopted, on="ik", how="left")
-    out_w = written.group_by("unit", "name").agg(
-        pl.col("first").sum().alias("items_first_written"),  # one first writer per item
-        pl.col("ik").filter(~pl.col("first")).n_unique().alias("items_cowritten"),
-        pl.col("ik")
-        .filter(pl.col("first") & pl.col("_adopted").fill_null(False))
-        .n_unique()
-        .alias("adopted_items"),
+    adopted = a_in["ik"].unique()
+    first = (
+        items_in.filter(pl.col("first_writer").is_not_null() & (pl.col("first_writer") != ""))
+        .group_by("unit", pl.col("first_writer").alias("name"))
+        .agg(
+            pl.len().alias("items_first_written"),
+            pl.col("ik").is_in(adopted.implode()).sum().alias("adopted_items"),
+        )
     )
+    others = (
+        items_in.filter(pl.col("other_writers").list.len() > 0)
+        .select("unit", pl.col("other_writers").alias("name"), "ik")
+        .explode("name")
+        .filter(pl.col("name").is_not_null() & (pl.col("name") != ""))
+        .group_by("unit", "name")
+        .agg(pl.col("ik").n_unique().alias("items_cowritten"))
+    )
+    out_w = first.join(others, on=["unit", "name"], how="full", coalesce=True)
     ch = a_in.filter(
         pl.col("level").is_in(["central", "provincial", "city"])
         & pl.col("first_writer").is_not_null()
@@ -1277,10 +1272,13 @@ def _people(
     item_steps = ["adoption", "instruction", "award", "district_adoption", "district_instruction"]
     item_pts = (
         lines.filter(pl.col("step").is_in(item_steps))
-        .group_by("ik")
-        .agg(pl.col("points_u").sum())
-        .join(items_in.select("ik", "unit", pl.col("first_writer").alias("name")), on="ik")
-        .filter(pl.col("name").is_not_null())
+        .select("ik", "points_u")
+        .join(
+            items_in.filter(pl.col("first_writer").is_not_null()).select(
+                "ik", "unit", pl.col("first_writer").alias("name")
+            ),
+            on="ik",
+        )
         .group_by("unit", "name")
         .agg(pl.col("points_u").sum().alias("item_points_u"))
     )
