@@ -76,6 +76,20 @@ def _load(ledger_path: Path, rules_path: Path | None) -> tuple[Ledger, Rules, Pa
     return ledger, rules, rp
 
 
+def _read_checked(ledger_path: Path, rules: Rules, progress: Progress) -> Ledger:
+    """Read a ledger for scoring; a missing path or a ledger with errors ends the command."""
+    from kaohe.ledger import read_ledger
+
+    if not ledger_path.exists():
+        raise UserError(f"找不到台账 {ledger_path}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
+    led = read_ledger(ledger_path, rules)
+    if not led.ok:
+        progress.stop()
+        _report_errors(led)
+        raise typer.Exit(1)
+    return led
+
+
 def problems_table(problems: pl.DataFrame, title: str) -> Table:
     table = Table(title=title, show_lines=False, title_justify="left")
     for col in ("级别", "工作表", "行", "列", "值", "问题", "建议"):
@@ -312,7 +326,6 @@ def simulate(
     html: Annotated[bool, typer.Option("--html/--no-html", help="是否生成 HTML 报告")] = True,
 ) -> None:
     """规则模拟：同一台账分别按基准规则和情景规则计分，比较谁得谁失。"""
-    from kaohe.ledger import read_ledger
     from kaohe.outputs import write_csv
     from kaohe.scenario import load_scenario, scenario_rules
     from kaohe.simulate import compare, comparison_csv_table
@@ -321,16 +334,10 @@ def simulate(
     baseline, changed = scenario_rules(sc)
     if year is not None and year != baseline.meta.year:
         raise UserError(f"情景的基准规则是 {baseline.meta.year} 年度的，与 --year {year} 不符")
-    if not ledger.exists():
-        raise UserError(f"找不到台账 {ledger}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
     out_dir = out or Path("reports") / str(baseline.meta.year) / "模拟" / scenario.stem
     with _progress() as progress:
         t = progress.add_task("读取台账…", total=None)
-        led = read_ledger(ledger, baseline)
-        if not led.ok:
-            progress.stop()
-            _report_errors(led)
-            raise typer.Exit(1)
+        led = _read_checked(ledger, baseline, progress)
         progress.update(t, description="按基准规则和情景规则计分…")
         c = compare(led, baseline, changed)
         write_csv(comparison_csv_table(c), out_dir / "comparison.csv")
@@ -365,7 +372,6 @@ def sweep(
     out: Annotated[Path | None, typer.Option("--out", help="输出文件夹")] = None,
 ) -> None:
     """参数扫描：一条规则取一组值，看各单位总分和排名如何变化（所有取值一次算完）。"""
-    from kaohe.ledger import read_ledger
     from kaohe.outputs import write_csv
     from kaohe.rules import read_rules_mapping, rules_from_mapping
     from kaohe.sim_report import sweep_html
@@ -376,16 +382,10 @@ def sweep(
     mapping = read_rules_mapping(rp)
     base_rules = rules_from_mapping(mapping, str(rp))
     vals = parse_values(values)
-    if not ledger.exists():
-        raise UserError(f"找不到台账 {ledger}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
     out_dir = out or Path("reports") / str(base_rules.meta.year) / "扫描"
     with _progress() as progress:
         t = progress.add_task("读取台账…", total=None)
-        led = read_ledger(ledger, base_rules)
-        if not led.ok:
-            progress.stop()
-            _report_errors(led)
-            raise typer.Exit(1)
+        led = _read_checked(ledger, base_rules, progress)
         progress.update(t, description=f"扫描 {len(vals)} 个取值…")
         table, method = run_sweep(led, mapping, path, vals, source=str(rp))
         write_csv(table, out_dir / "sweep.csv")

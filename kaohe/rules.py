@@ -586,15 +586,18 @@ def rules_from_mapping(data: Any, source: str = "<内存>") -> Rules:
         raise RulesError(_format_errors(err, source)) from None
 
 
-def read_rules_mapping(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
-    if not p.is_file():
-        raise RulesError(f"找不到规则文件 {p}：请检查路径，默认规则文件为 params/2022.yaml")
+def read_yaml(path: Path, what: str, hint: str, error: type[RulesError] = RulesError) -> Any:
+    """A YAML file with floats read as Decimal; a missing or broken file is `error`."""
+    if not path.is_file():
+        raise error(f"找不到{what} {path}：{hint}")
     try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_DecimalLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)
     except yaml.YAMLError as err:
-        raise RulesError(f"规则文件 {p} 不是有效的 YAML：{err}") from None
-    return data
+        raise error(f"{what} {path} 不是有效的 YAML：{err}") from None
+
+
+def read_rules_mapping(path: str | Path) -> dict[str, Any]:
+    return read_yaml(Path(path), "规则文件", "请检查路径，默认规则文件为 params/2022.yaml")
 
 
 def load_rules(path: str | Path | None = None) -> Rules:

@@ -25,14 +25,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kaohe.rules import (
     Rules,
     RulesError,
-    _DecimalLoader,
     _norm,
     read_rules_mapping,
+    read_yaml,
     rules_from_mapping,
 )
 
@@ -153,12 +151,7 @@ def apply_changes(mapping: dict[str, Any], changes: dict[str, Any], source: str 
 
 def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"找不到情景文件 {p}：请检查路径（示例见 params/scenarios/）")
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_DecimalLoader)
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"情景文件 {p} 不是有效的 YAML：{err}") from None
+    data = read_yaml(p, "情景文件", "请检查路径（示例见 params/scenarios/）", ScenarioError)
     if not isinstance(data, dict):
         raise ScenarioError(f"情景文件 {p} 的顶层应为映射（name、description、base、changes）")
     unknown = set(data) - SCENARIO_KEYS
