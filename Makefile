@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LEDGER ?= data/raw/2022
 OUT    ?= data/processed/2022
 
-.PHONY: report score test lint format bench simulate sample lock clean
+.PHONY: report score test lint format bench simulate lab sample lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ bench: $(STAMP)
 # Render every shipped scenario (params/scenarios/*.yaml) on the sample year.
 simulate: $(STAMP)
 	for s in params/scenarios/*.yaml; do $(BIN)/kaohe simulate $$s --ledger $(LEDGER) || exit 1; done
+
+LAB_ARGS ?=
+
+# JupyterLab on notebooks/ with the project's own kernel ("kaohe": this .venv's Python).
+lab: $(STAMP)
+	$(BIN)/python -m kaohe.explore kernel
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab --notebook-dir=notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 sample: $(STAMP)
 	$(BIN)/kaohe sample --seed 2022 --out $(LEDGER)

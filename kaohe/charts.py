@@ -48,7 +48,7 @@ TEMPLATE_NAME = "kaohe"
 RENDERER_NAME = "kaohe"
 
 
-def _template() -> go.layout.Template:
+def house_template() -> go.layout.Template:
     axis = {
         "showgrid": True,
         "gridcolor": "#e5e8e8",
@@ -97,7 +97,7 @@ class HouseRenderer(MimetypeRenderer):
 
 def use_house_style() -> None:
     """Register the house template and renderer and make them the defaults."""
-    pio.templates[TEMPLATE_NAME] = _template()
+    pio.templates[TEMPLATE_NAME] = house_template()
     pio.templates.default = TEMPLATE_NAME
     pio.renderers[RENDERER_NAME] = HouseRenderer()
     # plotly_mimetype keeps the figure interactive in JupyterLab; text/html is what the
@@ -129,9 +129,9 @@ def _fmt(x: float | None) -> str:
 _LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0}
 
 
-def _figure(title: str, height: int) -> go.Figure:
+def new_figure(title: str, height: int) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title={"text": text(title)}, height=height, template=_template())
+    fig.update_layout(title={"text": text(title)}, height=height, template=house_template())
     return fig
 
 
@@ -154,7 +154,7 @@ def score_vs_base(
         pl.col("group").replace_strict(order, return_dtype=pl.Int64).alias("_g")
     ).sort("_g", "total", descending=[True, False])
     labels = _texts(df["unit"].to_list())
-    fig = _figure(title, height=max(360, 28 * df.height + 140))
+    fig = new_figure(title, height=max(360, 28 * df.height + 140))
     for g in rules.groups.list:
         part = df.filter(pl.col("group") == g.name)
         if part.height == 0:
@@ -210,7 +210,7 @@ def district_progress(progress: pl.DataFrame, title: str = "区县得分与报�
         horizontal_spacing=0.12,
     )
     fig.update_layout(
-        title={"text": text(title)}, height=460, template=_template(), legend=_LEGEND_BELOW
+        title={"text": text(title)}, height=460, template=house_template(), legend=_LEGEND_BELOW
     )
     color = GROUP_PALETTE[4]
     fig.add_bar(
@@ -287,7 +287,7 @@ def adoptions_by_publication(
     df: level, level_label, publication, adoptions — views.adoptions_by_publication(...).
     """
     d = df.reverse()  # the first row (highest level, most adoptions) on top
-    fig = _figure(title, height=max(320, 26 * d.height + 150))
+    fig = new_figure(title, height=max(320, 26 * d.height + 150))
     for lv, color in LEVEL_COLORS.items():
         part = d.filter(pl.col("level") == lv)
         if part.height == 0:
@@ -330,7 +330,7 @@ def quarter_trend(df: pl.DataFrame, rules: Rules, title: str = "分季度走势"
         column_widths=[0.55, 0.45],
     )
     fig.update_layout(
-        title={"text": text(title)}, height=480, template=_template(), legend=_LEGEND_BELOW
+        title={"text": text(title)}, height=480, template=house_template(), legend=_LEGEND_BELOW
     )
     quarters = df.select("quarter", "quarter_label", "pace").unique().sort("quarter")
     labels = quarters["quarter_label"].to_list()
@@ -409,7 +409,7 @@ def score_waterfall(
 
     breakdown: views.breakdown(...): unit, base, label, points (clause order).
     """
-    fig = _figure(title, height=460)
+    fig = new_figure(title, height=460)
     units = breakdown.select("unit", "base").unique(maintain_order=True)
     buttons = []
     n = units.height
@@ -493,7 +493,7 @@ def adjustments(
     """
     colors = group_colors(rules)
     d = df.reverse()
-    fig = _figure(title, height=max(360, 28 * d.height + 140))
+    fig = new_figure(title, height=max(360, 28 * d.height + 140))
     for g in rules.groups.list:
         part = d.filter(pl.col("group") == g.name)
         if part.height == 0:
@@ -532,7 +532,7 @@ def district_assessment(df: pl.DataFrame, title: str = "区县总得分与考核
     zero_share.
     """
     units = _texts(df["unit"].to_list())
-    fig = _figure(title, height=440)
+    fig = new_figure(title, height=440)
     labels = [
         f"{_fmt(t)}（赋分{_fmt(a)}）"
         for t, a in zip(df["total"].to_list(), df["assessment_score"].to_list(), strict=True)
@@ -586,7 +586,7 @@ def plans_vs_actual(df: pl.DataFrame, title: str = "月度报送计划与实际�
 
     df: views.plans_by_month(...): month, planned, fulfilled, submitted, adopted.
     """
-    fig = _figure(title, height=420)
+    fig = new_figure(title, height=420)
     months = [f"{m[:4]}年{int(m[5:])}月" for m in df["month"].to_list()]
     series = (
         ("planned", "计划条数", "#d5dbdb"),

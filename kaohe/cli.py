@@ -318,6 +318,38 @@ def report(
 
 
 @app.command()
+def explore(
+    unit: Annotated[str | None, typer.Option("--unit", help="默认显示的单位（可用简称）")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="默认显示的人员")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD，默认全年")
+    ] = None,
+    ledger: Annotated[
+        Path, typer.Option("--ledger", help="台账，默认 data/raw/2022")
+    ] = DEFAULT_LEDGER,
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹，写入 <out>/<年度>/")] = Path(
+        "reports"
+    ),
+) -> None:
+    """生成信息工作查询页（可切换单位、人员的图表和可搜索表格；离线 HTML，不含代码）。"""
+    from kaohe.explore import render_html
+    from kaohe.periods import ReportDataError
+    from kaohe.report import ReportError
+
+    try:
+        files = render_html(
+            out, ledger, rules, unit, person, as_of, progress=err_console.is_terminal
+        )
+    except (ReportError, ReportDataError) as err:
+        err_console.print(Text(str(err)))
+        raise typer.Exit(1) from None
+    out_console.print(
+        Text(f"已生成 {files.html}（{files.size / 1e6:.1f} MB，{files.seconds:.1f} 秒）")
+    )
+
+
+@app.command()
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="情景文件（params/scenarios/*.yaml）")],
     ledger: Annotated[Path, typer.Option("--ledger", help="台账")] = DEFAULT_LEDGER,

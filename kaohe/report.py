@@ -171,7 +171,7 @@ def start_kernel(cwd: Path) -> KernelManager:
     return km
 
 
-def _stop_kernel(km: KernelManager) -> None:
+def stop_kernel(km: KernelManager) -> None:
     with contextlib.suppress(Exception):  # the kernel may already be gone
         if km.has_kernel:
             km.shutdown_kernel(now=True)
@@ -360,7 +360,7 @@ def render(
             ) from None
         raise
     finally:
-        _stop_kernel(km)
+        stop_kernel(km)
     say("导出 HTML…")
     html = export_html(nb, spec.title, exp)
     bad = external_references(html)

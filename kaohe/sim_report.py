@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from kaohe.charts import CONFIG, NEGATIVE, POSITIVE, _figure, _template, group_colors, text
+from kaohe.charts import CONFIG, NEGATIVE, POSITIVE, group_colors, house_template, new_figure, text
 from kaohe.render import Html, esc
 from kaohe.rules import Rules
 from kaohe.scenario import Scenario, load_scenario, scenario_rules
@@ -218,7 +218,7 @@ def _signed(d: float) -> str:
 
 def delta_chart(r: SimulationReport, title: str = "各单位得分变化（情景 − 基准）") -> go.Figure:
     u = r.comparison.units.sort("delta")
-    fig = _figure(title, height=max(360, 26 * u.height + 140))
+    fig = new_figure(title, height=max(360, 26 * u.height + 140))
     fig.add_bar(
         x=u["delta"].to_list(),
         y=[text(x) for x in u["unit"].to_list()],
@@ -238,7 +238,7 @@ def rank_slope(r: SimulationReport, kind: str = "department") -> go.Figure:
     """Each unit's rank before (left) and after (right), one line per unit."""
     u = r.comparison.units.filter(pl.col("kind") == kind)
     colors = group_colors(r.baseline_rules)
-    fig = _figure(
+    fig = new_figure(
         "名次变化（左：基准，右：情景）" + ("——处室、单位" if kind == "department" else "——区县"),
         height=max(360, 30 * u.height + 120),
     )
@@ -265,7 +265,7 @@ def winners_losers(r: SimulationReport) -> go.Figure:
     """Per group: how many units gain, lose, stay."""
     u = r.comparison.units
     groups = [g.name for g in r.baseline_rules.groups.list]
-    fig = _figure("各类单位中得分增加、减少、不变的单位数", height=380)
+    fig = new_figure("各类单位中得分增加、减少、不变的单位数", height=380)
     for label, color in (("得分增加", POSITIVE), ("得分减少", NEGATIVE), ("不变", "#aab7b8")):
         counts = [
             u.filter((pl.col("group") == g) & (pl.col("outcome") == label)).height for g in groups
@@ -285,12 +285,12 @@ def render_simulation(scenario_path: Path, ledger: Path, out_dir: Path) -> Path:
         NOTEBOOKS,
         ReportError,
         ReportSpec,
-        _stop_kernel,
         execute,
         export_html,
         exporter,
         external_references,
         start_kernel,
+        stop_kernel,
         write_atomic,
     )
 
@@ -311,7 +311,7 @@ def render_simulation(scenario_path: Path, ledger: Path, out_dir: Path) -> Path:
         executed = out_dir / f"{stem}.ipynb"
         nb = execute(spec, params, executed, km, progress=False)
     finally:
-        _stop_kernel(km)
+        stop_kernel(km)
     page = export_html(nb, spec.title, exp)
     bad = external_references(page)
     if bad:
@@ -330,7 +330,9 @@ def sweep_figures(table: pl.DataFrame, path: str) -> list[go.Figure]:
     base_value = float(base[0]) if base.len() else None
     for col, label in (("total", "总得分"), ("rank", "名次（类内）")):
         fig = go.Figure()
-        fig.update_layout(template=_template(), title={"text": text(f"{path} 取值与各单位{label}")})
+        fig.update_layout(
+            template=house_template(), title={"text": text(f"{path} 取值与各单位{label}")}
+        )
         for unit in table["unit"].unique(maintain_order=True).to_list():
             part = table.filter(pl.col("unit") == unit)
             fig.add_scatter(

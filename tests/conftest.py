@@ -255,3 +255,20 @@ def rules_with(_baseline_mapping: dict[str, Any]):
 @pytest.fixture
 def book() -> Book:
     return Book()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """Debian's chromium driven by Playwright (see tests/browser.py); fails when missing."""
+    from browser import CHROMIUM, CHROMIUM_ARGS
+
+    assert CHROMIUM.exists(), (
+        f"找不到 chromium（{CHROMIUM}）：请安装 apt-get install -y chromium fonts-noto-cjk，"
+        "或用环境变量 KAOHE_CHROMIUM 指定"
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

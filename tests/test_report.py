@@ -18,13 +18,13 @@ import os
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import polars as pl
 import pytest
+from browser import Attrs, figure_count, open_offline
 
 from kaohe import views
 from kaohe.ledger import read_ledger
@@ -33,15 +33,6 @@ from kaohe.rules import load_rules, rules_fingerprint
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"
 NOTEBOOKS = ROOT / "notebooks"
-CHROMIUM = Path(os.environ.get("KAOHE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 STEMS = [
     "2022Q1-季度通报",
     "2022Q2-季度通报",
@@ -135,27 +126,6 @@ def markup_report(tmp_path_factory: pytest.TempPathFactory, markup_ids: list[str
 
 def html_of(folder: Path, stem: str) -> str:
     return (folder / f"{stem}.html").read_text(encoding="utf-8")
-
-
-def figure_count(notebook: Path) -> int:
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    return sum(
-        1
-        for c in nb["cells"]
-        for o in c.get("outputs", [])
-        if "application/vnd.plotly.v1+json" in o.get("data", {})
-    )
-
-
-class Attrs(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.attrs: list[tuple[str, str, str]] = []
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attrs += [(tag, k, v or "") for k, v in attrs]
 
 
 # ---- the notebooks --------------------------------------------------------------------------
@@ -334,64 +304,6 @@ def test_bad_arguments_are_refused_before_anything_runs(tmp_path: Path) -> None:
 
 
 # ---- a real browser, offline -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    assert CHROMIUM.exists(), (
-        f"找不到 chromium（{CHROMIUM}）：请安装 apt-get install -y chromium fonts-noto-cjk，"
-        "或用环境变量 KAOHE_CHROMIUM 指定"
-    )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def open_offline(browser: Any, path: Path) -> dict[str, Any]:
-    """Open a report with every request outside file: blocked; what happened."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    blocked: list[str] = []
-    errors: list[str] = []
-    dialogs: list[str] = []
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith("file:"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(path.as_uri(), wait_until="load")
-    expected = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
-        arg=expected,
-        timeout=30_000,
-    )
-    drawn = page.evaluate(
-        "Array.from(document.querySelectorAll('.plotly-graph-div'))"
-        ".filter(d => d.classList.contains('js-plotly-plot') && d.querySelector('svg.main-svg'))"
-        ".length"
-    )
-    has_plotly = page.evaluate("typeof window.Plotly === 'object' && !!window.Plotly.newPlot")
-    heading = page.inner_text("h1")
-    context.close()
-    return {
-        "expected": expected,
-        "drawn": drawn,
-        "plotly": has_plotly,
-        "blocked": blocked,
-        "errors": errors,
-        "dialogs": dialogs,
-        "heading": heading,
-    }
 
 
 @pytest.mark.parametrize("stem", STEMS)

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from test_report import Attrs, browser, figure_count, open_offline  # noqa: F401
+from browser import Attrs, figure_count, open_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "params" / "scenarios" / "unadopted-cap-20.yaml"
@@ -60,7 +60,7 @@ def test_simulation_html_has_no_code_and_reaches_for_nothing(simulated: Path) ->
     assert html.count('class="plotly-graph-div"') == figure_count(nb) >= 4
 
 
-def test_simulation_report_draws_offline_in_a_browser(browser: Any, simulated: Path) -> None:  # noqa: F811
+def test_simulation_report_draws_offline_in_a_browser(browser: Any, simulated: Path) -> None:
     seen = open_offline(browser, simulated / "模拟-unadopted-cap-20.html")
     assert seen["expected"] >= 4
     assert seen["drawn"] == seen["expected"]
@@ -69,7 +69,7 @@ def test_simulation_report_draws_offline_in_a_browser(browser: Any, simulated: P
     assert "规则模拟" in seen["heading"]
 
 
-def test_sweep_page_draws_offline_in_a_browser(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_sweep_page_draws_offline_in_a_browser(browser: Any, tmp_path: Path) -> None:
     r = subprocess.run(
         [
             sys.executable,
