@@ -24,6 +24,7 @@ score: $(STAMP)
 	$(BIN)/kaohe score $(LEDGER) --out $(OUT)
 
 test: $(STAMP)
+	scripts/ensure-browser.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
