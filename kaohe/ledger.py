@@ -94,19 +94,17 @@ def _file_error(p: Path, reason: str, suggestion: str) -> LedgerError:
 
 def _read_folder(folder: Path) -> tuple[dict[str, pl.DataFrame], dict[str, int], str]:
     files = sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() == ".csv")
-    contents = {f.name: f.read_bytes() for f in files}
     frames: dict[str, pl.DataFrame] = {}
-    # hashing (hashlib releases the GIL) runs beside the parsing
+    # hashing (hashlib releases the GIL) runs beside the parsing; polars reads each file from
+    # its path (memory-mapped), faster than from bytes read into Python and with less memory
     with ThreadPoolExecutor(max_workers=1) as pool:
-        hashes = pool.map(lambda data: hashlib.sha256(data).hexdigest(), contents.values())
+        hashes = pool.map(_file_sha256, files)
         for f in files:
             sheet = _sheet_name(f.stem)
             if sheet not in SHEETS or sheet in frames:
                 continue
             try:
-                frames[sheet] = pl.read_csv(
-                    contents[f.name], infer_schema=False, raise_if_empty=False
-                )
+                frames[sheet] = pl.read_csv(f, infer_schema=False, raise_if_empty=False)
             except pl.exceptions.PolarsError as err:
                 detail = str(err).splitlines()[0] if str(err) else type(err).__name__
                 raise _file_error(
@@ -115,9 +113,14 @@ def _read_folder(folder: Path) -> tuple[dict[str, pl.DataFrame], dict[str, int],
                     "请确认是 UTF-8 编码的 CSV 文件（Excel 另存为“CSV UTF-8（逗号分隔）”）",
                 ) from None
         digest = hashlib.sha256()
-        for name, file_hash in zip(contents, hashes, strict=True):
-            digest.update(name.encode() + b"\0" + file_hash.encode() + b"\n")
+        for f, file_hash in zip(files, hashes, strict=True):
+            digest.update(f.name.encode() + b"\0" + file_hash.encode() + b"\n")
     return frames, {}, digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _read_workbook(path: Path) -> tuple[dict[str, pl.DataFrame], dict[str, int], str]:
@@ -312,15 +315,21 @@ class _Sheet:
                 if extra
                 else pl.lit(False)
             )
-            df = (
-                frame.with_row_index("__row", offset=first_row)
-                .select(
-                    *cells,
-                    row=pl.col("__row").cast(pl.Int64),
-                    _elsewhere=elsewhere,
-                )
-                .with_columns(pl.when(pl.col(h) != "").then(pl.col(h)).alias(h) for h in self.spec)
+            df = frame.select(
+                *cells,
+                row=pl.int_range(first_row, pl.len() + first_row, dtype=pl.Int64),
+                _elsewhere=elsewhere,
             )
+            # a blank cell (or only spaces) is null; most columns have none
+            has_blank = df.select((pl.col(h) == "").any() for h in self.spec).row(0)
+            df = df.with_columns(
+                pl.when(pl.col(h) != "").then(pl.col(h)).alias(h)
+                for h, blank in zip(self.spec, has_blank, strict=True)
+                if blank
+            )
+            # one chunk per column (the reader gives many): every later filter and join on the
+            # sheet is much faster so
+            df = df.rechunk()
         if self.present:
             for h in self.missing:
                 if self.spec[h]:
@@ -406,49 +415,55 @@ def _lookup(
     fn: Callable[..., tuple[Any, ...]],
     out: dict[str, pl.DataType | type[pl.DataType]],
 ) -> pl.DataFrame:
-    """Compute `fn` once per distinct combination of `keys` and join the results back.
+    """Compute `fn` once per distinct combination of `keys` and add its results to every row.
 
-    Several keys are first turned into integer codes (one cheap single-column pass each), so
-    the distinct combinations and the join back work on one integer column.
+    Each key column becomes integer codes (the positions of its values among its distinct
+    values); several keys combine into one integer per row, so finding the distinct
+    combinations and handing each row its results work on one integer column.
     """
     if len(keys) == 1:
-        distinct = frame.select(keys).unique(maintain_order=True)
-        on = keys
+        distinct = frame.select(pl.col(keys[0]).unique(maintain_order=True))
+        index = _positions(frame[keys[0]], distinct[keys[0]])
     else:
-        codes, values, size = [], [], 1
+        combined, size = pl.repeat(0, frame.height, dtype=pl.Int64, eager=True), 1
         for k in keys:
-            v = frame.select(pl.col(k).unique(maintain_order=True))
-            code = _join_back(
-                frame.select(k), [k], v.with_columns(_code=pl.int_range(pl.len(), dtype=pl.Int64))
-            )["_code"]
-            codes.append(code)
-            values.append(v[k])
-            size *= v.height
-        if size >= 2**62:  # too many distinct values to combine: join on the keys themselves
-            distinct = frame.select(keys).unique(maintain_order=True)
-            on = keys
-        else:
-            combined = codes[0]
-            for code, v in zip(codes[1:], values[1:], strict=True):
-                combined = combined * len(v) + code
-            coded = pl.DataFrame(
-                {"_combined": combined, **{f"_c{i}": c for i, c in enumerate(codes)}}
-            )
-            distinct_codes = coded.unique(subset="_combined", maintain_order=True)
-            distinct = pl.DataFrame(
-                {k: values[i].gather(distinct_codes[f"_c{i}"]) for i, k in enumerate(keys)}
-            )
-            results = [fn(*row) for row in distinct.iter_rows()]
-            table = pl.DataFrame(results, schema=out, orient="row").with_columns(
-                _combined=distinct_codes["_combined"]
-            )
-            mapped = coded.select("_combined").join(
-                table, on="_combined", how="left", maintain_order="left"
-            )
-            return frame.with_columns(mapped.drop("_combined").get_columns())
+            values = frame[k].unique(maintain_order=True)
+            if size * len(values) >= 2**62:  # too many to combine: renumber those that occur
+                occurring = combined.unique(maintain_order=True)
+                combined, size = _positions(combined, occurring), len(occurring)
+            combined = combined * len(values) + _positions(frame[k], values)
+            size *= len(values)
+        first = combined.arg_unique()  # the first row of each combination
+        distinct = frame.select(pl.col(keys).gather(first))
+        index = _positions(combined, combined.gather(first))
     results = [fn(*row) for row in distinct.iter_rows()]
-    table = pl.concat([distinct, pl.DataFrame(results, schema=out, orient="row")], how="horizontal")
-    return _join_back(frame, on, table)
+    table = pl.DataFrame(results, schema=out, orient="row")
+    return frame.with_columns(
+        # a result that is null for every combination (a hint, when all names are known)
+        # needs no gather
+        pl.repeat(None, frame.height, dtype=c.dtype, eager=True).alias(c.name)
+        if c.null_count() == c.len()
+        else c.gather(index)
+        for c in table.get_columns()
+    )
+
+
+def _positions(column: pl.Series, values: pl.Series) -> pl.Series:
+    """For each element of `column`, the position of its value among `values`.
+
+    `values` are the distinct values of `column` (null included), so matching texts by their
+    64-bit hashes (much cheaper than by the texts) is exact when no two values share a hash.
+    """
+    if values.dtype == pl.String:
+        hashes = values.hash()
+        if hashes.n_unique() == values.len():
+            column, values = column.hash(), hashes
+    positions = values.to_frame("_value").with_columns(
+        _position=pl.int_range(pl.len(), dtype=pl.Int64)
+    )
+    return column.to_frame("_value").join(
+        positions, on="_value", how="left", nulls_equal=True, maintain_order="left"
+    )["_position"]
 
 
 def _join_back(frame: pl.DataFrame, keys: list[str], table: pl.DataFrame) -> pl.DataFrame:
@@ -465,7 +480,16 @@ def _join_back(frame: pl.DataFrame, keys: list[str], table: pl.DataFrame) -> pl.
 def _per_value(frame: pl.DataFrame, column: str, expr: pl.Expr, out: str) -> pl.DataFrame:
     """Add `out` = `expr` (an expression of `column`), computed once per distinct value."""
     table = frame.select(pl.col(column).unique()).with_columns(expr.alias(out))
-    return _join_back(frame, [column], table.select(column, out))
+    return frame.with_columns(table[out].gather(_positions(frame[column], table[column])))
+
+
+def _first_of_each(values: pl.Series) -> pl.Series:
+    """True on the first row of each distinct non-null value."""
+    if values.null_count() == 0 and values.is_sorted():
+        # ids numbered in order (the usual case): a repeat sits right after its first row,
+        # so a comparison with the row above replaces hashing every value
+        return values.ne_missing(values.shift(1))
+    return values.is_not_null() & values.is_first_distinct()
 
 
 def _parse_date(column: str) -> pl.Expr:
@@ -643,7 +667,7 @@ class _Checker:
     def unique_id(self, sheet: _Sheet, frame: pl.DataFrame, column: str) -> pl.DataFrame:
         """Add `_first` (the first row of its id); a repeated id is an error on the later rows."""
         c = pl.col(column)
-        frame = frame.with_columns(_first=c.is_not_null() & c.is_first_distinct())
+        frame = frame.with_columns(_first=_first_of_each(frame[column]))
         repeated = frame.filter(c.is_not_null() & ~pl.col("_first"))
         if repeated.height == 0:
             return frame
@@ -799,10 +823,10 @@ class _Checker:
 
     # -- 录用
 
-    def adoptions(self, sheet: _Sheet, items: pl.DataFrame) -> pl.DataFrame:
-        f = self.known_item(sheet, sheet.df, items)
+    def adoption_cells(self, sheet: _Sheet) -> pl.DataFrame:
+        """The checks of 录用 that need no other sheet: names, 采纳数, 领导批示, 录用日期."""
         f = _lookup(
-            f,
+            sheet.df,
             ["录用单位", "刊物", "录用方式"],
             self._adoption_names,
             {
@@ -851,7 +875,11 @@ class _Checker:
             "填采纳的例子、观点个数，如 2；留空即 1",
         )
         f = self.yes_no(sheet, f, "领导批示", "_instruction")
-        f = self.dates(sheet, f, "录用日期", "_adopted", "录用日期")
+        return self.dates(sheet, f, "录用日期", "_adopted", "录用日期")
+
+    def adoptions(self, sheet: _Sheet, cells: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+        """The checks of 录用 against 报送 (on the frame of `adoption_cells`), and duplicates."""
+        f = self.known_item(sheet, cells, items)
         sheet.flag(
             f,
             pl.col("_adopted") < pl.col("_item_submitted"),
@@ -912,9 +940,9 @@ class _Checker:
                 _key=key,
             )
         )
-        dup = ok.filter(pl.col("_key").is_duplicated())
-        if dup.height == 0:
+        if ok["_key"].n_unique() == ok.height:  # no adoption twice (counting is cheaper)
             return f
+        dup = ok.filter(pl.col("_key").is_duplicated())
         key = "_key"
         dup = dup.with_columns(
             _instr_n=pl.col("_instruction").n_unique().over(key),
@@ -1099,42 +1127,49 @@ def _parse(
                 )
             )
 
-    items, contributors = check.items(s["报送"])
-    # every 信息编号 of 报送 (its first row where repeated), for the other sheets to refer to
-    known = items.filter(pl.col("_first")).select(
-        "信息编号", _item_row="row", _item_submitted="_submitted"
-    )
-    adoptions = check.adoptions(s["录用"], known)
-    awards = check.awards(s["好信息"], known)
-    commissions = check.commissions(s["约稿"])
-    plans = check.plans(s["月度计划"], known)
-    people = check.people(s["信息员"])
-    # an item's 约稿编号 must name a commission of the 约稿 sheet
-    commission_ids = commissions["约稿编号"].drop_nulls().unique()
-    s["报送"].flag(
-        items,
-        pl.col("约稿编号").is_not_null() & ~pl.col("约稿编号").is_in(commission_ids.implode()),
-        "约稿编号",
-        "“约稿”表中没有此约稿编号",
-        "请核对约稿编号，或先在“约稿”表登记该约稿",
-    )
+    # the checks of 录用 that need nothing from 报送 run in a second thread beside everything
+    # else, up to the checks of 录用 against 报送 (polars releases the GIL, and many of its
+    # steps use one core). Meanwhile only that thread touches the 录用 sheet, so its problems
+    # come in the same order as ever.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        adoption_cells = pool.submit(check.adoption_cells, s["录用"])
+        items, contributors = check.items(s["报送"])
+        # every 信息编号 of 报送 (its first row where repeated), for the other sheets to refer to
+        known = items.filter(pl.col("_first")).select(
+            "信息编号", _item_row="row", _item_submitted="_submitted"
+        )
+        awards = check.awards(s["好信息"], known)
+        commissions = check.commissions(s["约稿"])
+        plans = check.plans(s["月度计划"], known)
+        people = check.people(s["信息员"])
+        # an item's 约稿编号 must name a commission of the 约稿 sheet
+        commission_ids = commissions["约稿编号"].drop_nulls().unique()
+        s["报送"].flag(
+            items,
+            pl.col("约稿编号").is_not_null() & ~pl.col("约稿编号").is_in(commission_ids.implode()),
+            "约稿编号",
+            "“约稿”表中没有此约稿编号",
+            "请核对约稿编号，或先在“约稿”表登记该约稿",
+        )
+        clean_items = _table(
+            s["报送"],
+            items,
+            ITEMS,
+            item_id="信息编号",
+            title="标题",
+            unit="_unit",
+            submitted="_submitted",
+            kind="_kind",
+            first_writer="_first_writer",
+            other_writers="_other_writers",
+            commission_id="约稿编号",
+        )
+        shares = _shares(clean_items, contributors)
+        adoptions = check.adoptions(s["录用"], adoption_cells.result(), known)
 
-    clean_items = _table(
-        s["报送"],
-        items,
-        ITEMS,
-        item_id="信息编号",
-        title="标题",
-        unit="_unit",
-        submitted="_submitted",
-        kind="_kind",
-        first_writer="_first_writer",
-        other_writers="_other_writers",
-        commission_id="约稿编号",
-    )
     tables = {
         "items": clean_items,
-        "shares": _shares(clean_items, contributors),
+        "shares": shares,
         "adoptions": _table(
             s["录用"],
             adoptions,
@@ -1216,15 +1251,15 @@ def _shares(items: pl.DataFrame, contributors: pl.DataFrame) -> pl.DataFrame:
     lead = _join_back(lead, ["row"], taken).with_columns(
         share=pl.col("share") - pl.col("_taken").fill_null(0)
     )
-    # a lead row first, then its contributors in the order written: merge two sorted frames
+    # a lead row first, then its contributors in the order written: one sort on a unique key
+    # (cheaper than merging the two sorted frames)
     columns = ["item_id", "unit", "share", "lead", "row"]
     width = others.select(pl.col("_pos").max()).item() + 2
-    # items come in row order (_cast guarantees it), so the lead keys are sorted already
-    lead = lead.select(*columns, _k=pl.col("row") * width).set_sorted("_k")
+    lead = lead.select(*columns, _k=pl.col("row") * width)
     others = others.select(
         *columns[:3], lead=pl.lit(False), row="row", _k=pl.col("row") * width + pl.col("_pos") + 1
-    ).sort("_k")
-    return _cast(lead.merge_sorted(others, key="_k").drop("_k"), SHARES)
+    )
+    return _cast(pl.concat([lead, others]).sort("_k").drop("_k"), SHARES)
 
 
 def _sorted_problems(frames: list[pl.DataFrame]) -> pl.DataFrame:
