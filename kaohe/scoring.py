@@ -1235,10 +1235,11 @@ def _people(
     adopted = a_in["ik"].unique()
     first = (
         items_in.filter(pl.col("first_writer").is_not_null() & (pl.col("first_writer") != ""))
+        .with_columns(pl.col("ik").is_in(adopted.implode()).alias("_adopted"))
         .group_by("unit", pl.col("first_writer").alias("name"))
         .agg(
             pl.len().alias("items_first_written"),
-            pl.col("ik").is_in(adopted.implode()).sum().alias("adopted_items"),
+            pl.col("_adopted").sum().alias("adopted_items"),
         )
     )
     others = (
