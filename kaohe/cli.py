@@ -448,11 +448,14 @@ def main() -> None:
     except typer.Abort:
         err_console.print(Text("已中止。"))
         sys.exit(130)
-    except Exception as err:  # click usage errors and the unexpected: no traceback
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show(file=sys.stderr)
+    except Exception as err:  # usage errors and the unexpected: no traceback
+        if hasattr(err, "format_message") and hasattr(err, "exit_code"):
+            # a usage error of the command line (typer/click): missing or bad arguments
+            err_console.print(
+                Text(
+                    f"命令用法有误：{err.format_message()}。用 kaohe --help 或 kaohe 命令 --help 查看用法。"
+                )
+            )
             sys.exit(err.exit_code)
         err_console.print(
             Text(f"内部错误：{type(err).__name__}: {err}。请把此信息和所用台账报告给维护者。")

@@ -284,3 +284,13 @@ def test_sample_command_writes_a_readable_workbook(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     r = kaohe("validate", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["score"], ["score", str(SAMPLE)], ["nosuchcommand"], ["score", str(SAMPLE), "--out"]]
+)
+def test_usage_errors_are_explained_without_traceback(args: list[str]) -> None:
+    r = kaohe(*args)
+    assert r.returncode == 2
+    assert "命令用法有误" in r.stderr
+    assert "Traceback" not in r.stderr and "内部错误" not in r.stderr
