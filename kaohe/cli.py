@@ -453,7 +453,7 @@ def main() -> None:
             # a usage error of the command line (typer/click): missing or bad arguments
             err_console.print(
                 Text(
-                    f"命令用法有误：{err.format_message()}。用 kaohe --help 或 kaohe 命令 --help 查看用法。"
+                    f"命令用法有误：{err.format_message().rstrip('.')}。用 kaohe --help 或 kaohe 命令 --help 查看用法。"
                 )
             )
             sys.exit(err.exit_code)
