@@ -24,6 +24,7 @@ from fractions import Fraction
 import polars as pl
 
 from kaohe.model import PROBLEMS, Ledger, LedgerError
+from kaohe.periods import elapsed_share
 from kaohe.rules import SCALE, Rules, to_units
 
 DEPARTMENT_STEPS = (
@@ -94,11 +95,6 @@ class Window:
     end: date
     annual: bool
     as_of: date | None
-
-    def elapsed_share(self, rules: Rules) -> Fraction:
-        """The share of the period's days up to the window's end (1 for the whole year)."""
-        p = rules.period
-        return Fraction((self.end - p.start).days + 1, (p.end - p.start).days + 1)
 
 
 @dataclass(frozen=True)
@@ -1153,7 +1149,7 @@ def _tasks_table(
             pl.lit(_pts(s.shortfall_each)).alias("_each"),
         )
     )
-    share = w.elapsed_share(rules)
+    share = elapsed_share(rules, w.end)
     t = pl.concat(
         [p.cast({"required": pl.Int64, "achieved": pl.Int64, "_each": pl.Int64}) for p in parts]
     )

@@ -287,7 +287,7 @@ def evaluate(
     def A(key: str) -> np.ndarray:
         return arr[key]
 
-    def V(key: str, base_ndim: int) -> np.ndarray:
+    def V(key: str) -> np.ndarray:
         """Rule array with a leading axis of variants: (N, *shape)."""
         a = arr[key]
         if key in swept:
@@ -297,36 +297,36 @@ def evaluate(
     dep = (f.units["kind"] == "department").to_numpy()
     dist = ~dep
     # adoption and instruction points (departments)
-    P = V("pf_points", 1)  # N × pf
-    bonus = np.where(
-        V("pf_has_mult", 1) == 1, V("pf_mult_ins", 1) * P // 100, V("pf_fixed_ins", 1)
-    ) * V("pf_active_ins", 1)
+    P = V("pf_points")  # N × pf
+    bonus = np.where(V("pf_has_mult") == 1, V("pf_mult_ins") * P // 100, V("pf_fixed_ins")) * V(
+        "pf_active_ins"
+    )
     total = (P @ f.dep_share.T) // 100 + (bonus @ f.dep_share_ins.T) // 100  # N × units
-    total = total + (V("award_points", 1) @ f.award_share.T) // 100
+    total = total + (V("award_points") @ f.award_share.T) // 100
     # unadopted, capped
-    base = V("base", 1)  # N × units
-    cap = base * V("cap_share", 0)[:, None] // 100
+    base = V("base")  # N × units
+    cap = base * V("cap_share")[:, None] // 100
     total = total + dep * np.minimum(
-        f.unadopted[None, :] * V("unadopted_each", 0)[:, None], np.maximum(cap, 0)
+        f.unadopted[None, :] * V("unadopted_each")[:, None], np.maximum(cap, 0)
     )
     # commissions
-    total = total + dep * (V("commission_penalty", 1) @ f.missed.T)
-    total = total + dist * (f.missed_any[None, :] * V("district_commission", 0)[:, None])
+    total = total + dep * (V("commission_penalty") @ f.missed.T)
+    total = total + dist * (f.missed_any[None, :] * V("district_commission")[:, None])
     # district adoptions
     g = A("pf_dgroup")
     cls = A("pf_dclass")
     safe_g = np.where(g >= 0, g, 0)
 
     def by_pf(key: str) -> np.ndarray:
-        vals = V(key, 1)  # N × groups
+        vals = V(key)  # N × groups
         return vals[:, safe_g] * (g >= 0)
 
     full, comp = by_pf("dg_full"), by_pf("dg_compiled")
     ifull, icomp = by_pf("dg_instr_full"), by_pf("dg_instr_compiled")
     d_base = np.where(cls == 1, full, np.where(cls == 2, comp, 0))  # N × pf
     d_ins = np.where(cls == 1, ifull, np.where(cls == 2, icomp, 0))
-    d_ex = np.where(cls == 3, 1, 0)[None, :] * V("examples_each", 0)[:, None]
-    mult = np.stack([np.full(N, 100, dtype=np.int64), V("multiplier", 0)], axis=1)  # N × 2
+    d_ex = np.where(cls == 3, 1, 0)[None, :] * V("examples_each")[:, None]
+    mult = np.stack([np.full(N, 100, dtype=np.int64), V("multiplier")], axis=1)  # N × 2
     for dbl in (0, 1):
         value = (
             d_base @ f.d_count[:, :, dbl].T
@@ -349,8 +349,8 @@ def _annual(
     complete = np.ones((N, f.units.height), dtype=bool)
     shorts = {}
     for lv in ("city", "provincial"):
-        ti = V(f"task_{lv}_items", 1)
-        ts = V(f"task_{lv}_suggestion", 1)
+        ti = V(f"task_{lv}_items")
+        ts = V(f"task_{lv}_suggestion")
         req = ti - ts if general_only else ti
         got = c[f"n_{lv}_general"] if general_only else c[f"n_{lv}"]
         si = np.maximum(req - got[None, :], 0)
@@ -359,22 +359,20 @@ def _annual(
         complete &= (si == 0) & (ss == 0)
     for lv in ("city", "provincial"):
         si, ss = shorts[lv]
-        out += (
-            si * V(f"short_{lv}_items", 0)[:, None] + ss * V(f"short_{lv}_suggestion", 0)[:, None]
-        )
-        extra = np.maximum(c[f"n_{lv}"][None, :] - V(f"task_{lv}_items", 1), 0)
+        out += si * V(f"short_{lv}_items")[:, None] + ss * V(f"short_{lv}_suggestion")[:, None]
+        extra = np.maximum(c[f"n_{lv}"][None, :] - V(f"task_{lv}_items"), 0)
         if lv == "provincial" and not central_extra:
             central_only = c["n_provincial"] - c["n_provincial_noncentral"]
-            remaining = np.maximum(V("task_provincial_items", 1) - central_only[None, :], 0)
+            remaining = np.maximum(V("task_provincial_items") - central_only[None, :], 0)
             extra = np.minimum(
                 extra, np.maximum(c["n_provincial_noncentral"][None, :] - remaining, 0)
             )
-        out += complete * extra * V(f"extra_{lv}", 0)[:, None]
-    research_short = f.research[None, :] < V("research_required", 0)[:, None]
-    out += research_short * V("research_penalty", 0)[:, None]
+        out += complete * extra * V(f"extra_{lv}")[:, None]
+    research_short = f.research[None, :] < V("research_required")[:, None]
+    out += research_short * V("research_penalty")[:, None]
     out = out * dep
-    sub_short = np.maximum(V("submissions_task", 0)[:, None] - f.submitted[None, :], 0)
-    out += dist * sub_short * V("submissions_each", 0)[:, None]
+    sub_short = np.maximum(V("submissions_task")[:, None] - f.submitted[None, :], 0)
+    out += dist * sub_short * V("submissions_each")[:, None]
     return out
 
 
