@@ -409,6 +409,17 @@ class Plans(Strict):
     categories: list[str]
 
 
+class LedgerChecks(Strict):
+    """Plausibility limits of ledger values (not a clause of the measures: the office's own)."""
+
+    clause: str
+    description: str
+    # 采纳数 above this on one adoption is an entry error, not a score
+    max_examples_per_adoption: Count
+    # a ledger whose dated rows fall outside the period in more than this share is another year's
+    other_year_share: Number
+
+
 class InstructionScope(Strict):
     clause: str
     description: str
@@ -436,6 +447,7 @@ class Rules(Strict):
     commission_issuers: Issuers
     outcomes: Outcomes
     plans: Plans
+    ledger_checks: LedgerChecks
 
     @model_validator(mode="after")
     def _cross_references(self) -> Rules:
