@@ -1,16 +1,26 @@
 """The rules file: typed, strict models of params/*.yaml and the lookups scoring needs.
 
 Every number of the measures lives in the YAML file with the clause it comes from. This module
-only reads it: an unknown key, a missing value or a wrong type is a `RulesError` naming the
-path of the offending value (e.g. ``department.unadopted.cap_share_of_base``).
+only reads it, and checks it for sense before anything is scored:
+
+- an unknown key, a missing value or a wrong type is a `RulesError` naming the path of the
+  offending value (e.g. ``department.unadopted.cap_share_of_base``) and its line in the file;
+- every number has the sign its meaning gives it (deductions ≤ 0, points and bonuses ≥ 0,
+  shares in [0, 1], counts ≥ 0), is finite, and stays within what the exact integer arithmetic
+  of the scoring can hold; dates exist, the period runs forwards and each quarter option tiles
+  the period in order, with no gap or overlap;
+- a key written twice, a file that is not UTF-8, an empty file, a directory or a top level
+  that is not a mapping are errors naming the file (and the lines) and the fix.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -24,30 +34,188 @@ DEFAULT_RULES = Path(__file__).resolve().parent.parent / "params" / "2022.yaml"
 # shares at most two decimals, so every product is exact in this unit.
 SCALE = 10_000
 
+# Limits of the exact arithmetic, not rules of the measures: points are int64 in 1/SCALE
+# point, summed over up to millions of ledger rows, so a rule value beyond these would
+# overflow silently. The measures' own numbers are far below them (the largest is 400).
+MAX_POINTS = Decimal(10_000)
+MAX_FACTOR = Decimal(100)
+MAX_COUNT = 100_000
+MAX_DECIMALS = 4  # SCALE keeps four decimals
+
+Loc = tuple[str | int, ...]
+Lines = dict[Loc, int]
+
 
 class RulesError(ValueError):
     """A rules file that cannot be used; the message names the path and the fix (Chinese)."""
 
 
-def _number(value: Any) -> Decimal:
+class _Problems(ValueError):
+    """Raised by a model validator: problems at paths relative to the model being validated."""
+
+    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
+        super().__init__("；".join(m for _, m in problems))
+        self.problems = problems
+
+
+def _show(value: Any) -> str:
+    """A value as the rules file writes it."""
+    if value is None:
+        return "空值（这一项空着）"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        if value.is_nan():
+            return ".nan"
+        if value.is_infinite():
+            return "-.inf" if value < 0 else ".inf"
+        return str(value)
+    if isinstance(value, int | float | date):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "一组“键: 值”"
+    if isinstance(value, list):
+        return "一个列表"
+    return repr(value)
+
+
+_NUMERIC_TEXT = re.compile(r"^\s*[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _decimal_of(value: Any) -> Decimal:
+    """A finite number of the rules file as Decimal, or a Chinese ValueError."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise ValueError(f"应为数字，实际为 {value!r}")
+        if isinstance(value, str) and _NUMERIC_TEXT.match(value):
+            fix = "不用科学计数法" if "e" in value.lower() else "不加引号"
+            raise ValueError(f"应为数字，实际为文字 {value!r}：请写成普通数字（如 0.3、20），{fix}")
+        raise ValueError(f"应为数字，实际为 {_show(value)}")
     d = Decimal(value)
-    if d != d.quantize(Decimal("0.01")):
-        raise ValueError(f"数值最多两位小数，实际为 {value!r}")
+    if not d.is_finite():
+        raise ValueError(f"应为有限的数字，实际为 {_show(d)}")
     return d
 
 
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"应为整数，实际为 {value!r}")
-    if value < 0:
-        raise ValueError(f"应为非负整数，实际为 {value!r}")
-    return value
+def _two_decimals(d: Decimal, value: Any) -> None:
+    if d != d.quantize(Decimal("0.01")):
+        raise ValueError(f"数值最多两位小数，实际为 {_show(value)}")
 
 
-Number = Annotated[Decimal, BeforeValidator(_number)]
-Count = Annotated[int, BeforeValidator(_count)]
+def _too_large(d: Decimal | int, limit: Decimal | int) -> str:
+    return f"数值 {_show(d)} 太大：此项的绝对值不能超过 {limit}（超出计分能精确计算的范围）"
+
+
+def _ranged(
+    low: Decimal,
+    high: Decimal,
+    below: str,
+    above: str,
+    *,
+    open_low: bool = False,
+) -> Callable[[Any], Decimal]:
+    """A number checker: finite, two decimals, within [low, high] (or (low, high]).
+    `below` / `above` are the messages when it is not, with {v} for the value."""
+
+    def check(value: Any) -> Decimal:
+        d = _decimal_of(value)
+        if d > high:
+            raise ValueError(above.format(v=_show(d)))
+        if d < low or (open_low and d == low):
+            raise ValueError(below.format(v=_show(d)))
+        _two_decimals(d, value)
+        return d
+
+    return check
+
+
+def _count_in(low: int, high: int, what: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, Decimal) and value.is_finite() and value == int(value):
+                raise ValueError(f"应为整数，实际为 {_show(value)}：请去掉小数点")
+            raise ValueError(f"应为整数，实际为 {_show(value)}")
+        if value < 0 and low >= 0:
+            raise ValueError(f"应为非负整数，实际为 {value}")
+        if value > high and high == MAX_COUNT:
+            raise ValueError(_too_large(value, MAX_COUNT))
+        if not low <= value <= high:
+            raise ValueError(f"{what}应在 {low} 到 {high} 之间，实际为 {value}")
+        return value
+
+    return check
+
+
+_POINTS_TOO_LARGE = (
+    "数值 {v} 太大：分值不能超过 " + str(MAX_POINTS) + "（超出计分能精确计算的范围）"
+)
+_FACTOR_TOO_LARGE = "倍数 {v} 太大：不能超过 " + str(MAX_FACTOR)
+
+# points earned: 录用分, 批示加分, 好信息加分, 超额加分, 区县组稿分 …
+Points = Annotated[
+    Decimal,
+    BeforeValidator(
+        _ranged(
+            Decimal(0),
+            MAX_POINTS,
+            "加分、分值应为 0 或正数，实际为 {v}（只有扣分项写负数）",
+            _POINTS_TOO_LARGE,
+        )
+    ),
+]
+# points lost: 扣分 (written negative, as the score lines show them)
+Deduction = Annotated[
+    Decimal,
+    BeforeValidator(
+        _ranged(
+            -MAX_POINTS,
+            Decimal(0),
+            "数值 {v} 太小：扣分不能少于 -" + str(MAX_POINTS) + "（超出计分能精确计算的范围）",
+            "扣分应写成 0 或负数（如 -5 表示扣 5 分），实际为 {v}：正数会把扣分变成加分",
+        )
+    ),
+]
+# a score that must be there: 基本任务分, 考核满分
+Positive = Annotated[
+    Decimal,
+    BeforeValidator(
+        _ranged(Decimal(0), MAX_POINTS, "应大于 0，实际为 {v}", _POINTS_TOO_LARGE, open_low=True)
+    ),
+]
+# a share: 0.30 = 30%
+Share = Annotated[
+    Decimal,
+    BeforeValidator(
+        _ranged(
+            Decimal(0),
+            Decimal(1),
+            "比例应在 0 到 1 之间（如 0.30 表示 30%），实际为 {v}",
+            "比例应在 0 到 1 之间（如 0.30 表示 30%），实际为 {v}",
+        )
+    ),
+]
+# a multiple of points: 批示按原录用分值的几倍加分 (0 = no bonus)
+Factor = Annotated[
+    Decimal,
+    BeforeValidator(
+        _ranged(Decimal(0), MAX_FACTOR, "倍数应为 0 或正数，实际为 {v}", _FACTOR_TOO_LARGE)
+    ),
+]
+# a multiplier of points: 双倍加分 (1 = not doubled)
+Multiplier = Annotated[
+    Decimal,
+    BeforeValidator(
+        _ranged(
+            Decimal(1),
+            MAX_FACTOR,
+            "倍数应不小于 1（1 即不加倍），实际为 {v}",
+            _FACTOR_TOO_LARGE,
+        )
+    ),
+]
+Count = Annotated[int, BeforeValidator(_count_in(0, MAX_COUNT, "个数"))]
+Decimals = Annotated[int, BeforeValidator(_count_in(0, MAX_DECIMALS, "小数位数"))]
+Year = Annotated[int, BeforeValidator(_count_in(1900, 2100, "年度"))]
 Level = Literal["central", "provincial", "city", "bureau"]
 Form = Literal["全文录用", "组稿录用", "采纳例子观点", "通讯", "简讯"]
 T = TypeVar("T")
@@ -66,7 +234,7 @@ class Choice(Strict, Generic[T]):
 
 class Meta(Strict):
     title: str
-    year: Count
+    year: Year
     source: str
 
 
@@ -79,7 +247,14 @@ class Period(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
-            raise ValueError("考核周期的结束日期早于开始日期")
+            raise _Problems(
+                [
+                    (
+                        ("end",),
+                        f"考核周期的结束日期 {self.end} 早于开始日期 {self.start}：请对调或改正",
+                    )
+                ]
+            )
         return self
 
 
@@ -88,6 +263,14 @@ class Quarter(Strict):
     label: str
     start: date
     end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Quarter:
+        if self.end < self.start:
+            raise _Problems(
+                [(("end",), f"季度 {self.name} 的结束日期 {self.end} 早于开始日期 {self.start}")]
+            )
+        return self
 
 
 class Quarters(Strict):
@@ -98,8 +281,21 @@ class Quarters(Strict):
 
     @model_validator(mode="after")
     def _known(self) -> Quarters:
+        problems: list[tuple[Loc, str]] = []
         if self.choice not in self.options:
-            raise ValueError(f"choice 应为 {sorted(self.options)} 之一，实际为 {self.choice!r}")
+            problems.append(
+                (("choice",), f"应为 {sorted(self.options)} 之一，实际为 {self.choice!r}")
+            )
+        for option, quarters in self.options.items():
+            if not quarters:
+                problems.append((("options", option), "至少应有一个季度"))
+            seen: set[str] = set()
+            for i, q in enumerate(quarters):
+                if q.name in seen:
+                    problems.append((("options", option, i, "name"), f"季度名称 {q.name!r} 重复"))
+                seen.add(q.name)
+        if problems:
+            raise _Problems(problems)
         return self
 
     @property
@@ -147,15 +343,17 @@ class Forms(Strict):
 
 
 class Instruction(Strict):
-    multiple: Number | None = None
-    fixed: Number | None = None
+    multiple: Factor | None = None
+    fixed: Points | None = None
     via_level_block: bool = False
     note: str
 
     @model_validator(mode="after")
     def _one(self) -> Instruction:
         if (self.multiple is None) == (self.fixed is None):
-            raise ValueError("instruction 须且只须给出 multiple（倍数）或 fixed（固定分）之一")
+            raise _Problems(
+                [((), "instruction 须且只须给出 multiple（倍数）或 fixed（固定分）之一")]
+            )
         return self
 
 
@@ -163,8 +361,8 @@ class Publication(Strict):
     agency: str
     title: str
     aliases: list[str] = Field(default_factory=list)
-    points: Number | None = None
-    forms: dict[Form, Number] | None = None
+    points: Points | None = None
+    forms: dict[Form, Points] | None = None
     instruction: Instruction | None = None
     chucai: Count
     chucai_forms: dict[Form, Count] = Field(default_factory=dict)
@@ -172,7 +370,9 @@ class Publication(Strict):
     @model_validator(mode="after")
     def _points_or_forms(self) -> Publication:
         if (self.points is None) == (self.forms is None):
-            raise ValueError("刊物须且只须给出 points（录用分）或 forms（按录用方式的分值）之一")
+            raise _Problems(
+                [((), "刊物须且只须给出 points（录用分）或 forms（按录用方式的分值）之一")]
+            )
         return self
 
     @property
@@ -193,7 +393,14 @@ class LevelTask(Strict):
     @model_validator(mode="after")
     def _within(self) -> LevelTask:
         if self.suggestion > self.items:
-            raise ValueError("建议问题类任务数不能大于该级任务总数")
+            raise _Problems(
+                [
+                    (
+                        ("suggestion",),
+                        f"建议问题类任务数 {self.suggestion} 不能大于该级任务总数 {self.items}",
+                    )
+                ]
+            )
         return self
 
 
@@ -206,17 +413,15 @@ class Group(Strict):
     name: str
     kind: Literal["department", "district"]
     clause: str
-    base: Number
+    base: Positive
     tasks: Tasks | None = None
 
     @model_validator(mode="after")
     def _tasks(self) -> Group:
         if self.kind == "department" and self.tasks is None:
-            raise ValueError("处室、单位类须给出 tasks（基本任务）")
+            raise _Problems([(("tasks",), "处室、单位类须给出 tasks（基本任务）")])
         if self.kind == "district" and self.tasks is not None:
-            raise ValueError("区县类没有按级别的基本任务，不应给出 tasks")
-        if self.base <= 0:
-            raise ValueError("基本任务分应大于0")
+            raise _Problems([(("tasks",), "区县类没有按级别的基本任务，不应给出 tasks")])
         return self
 
 
@@ -242,19 +447,19 @@ class Units(Strict):
 class Unadopted(Strict):
     clause: str
     description: str
-    points_each: Number
-    cap_share_of_base: Number
+    points_each: Points
+    cap_share_of_base: Share
 
 
 class SharedItems(Strict):
     clause: str
     description: str
-    max_total_share: Number
+    max_total_share: Share
 
 
 class AwardType(Strict):
     name: str
-    points: Number
+    points: Points
     aliases: list[str] = Field(default_factory=list)
 
 
@@ -267,32 +472,32 @@ class Awards(Strict):
 class Extra(Strict):
     clause: str
     description: str
-    city: Number
-    provincial: Number
+    city: Points
+    provincial: Points
     central_counts_as_provincial: Choice[bool]
 
 
 class Shortfall(Strict):
     clause: str
     description: str
-    city_items: Number
-    provincial_items: Number
-    city_suggestion: Number
-    provincial_suggestion: Number
+    city_items: Deduction
+    provincial_items: Deduction
+    city_suggestion: Deduction
+    provincial_suggestion: Deduction
     level_task_counts: Choice[Literal["all", "general_only"]]
 
 
 class DepartmentCommissions(Strict):
     clause: str
     description: str
-    penalty: dict[str, Number]
+    penalty: dict[str, Deduction]
 
 
 class Research(Strict):
     clause: str
     description: str
     required: Count
-    penalty: Number
+    penalty: Deduction
 
 
 class Department(Strict):
@@ -309,29 +514,29 @@ class Submissions(Strict):
     clause: str
     description: str
     task: Count
-    shortfall_each: Number
+    shortfall_each: Deduction
 
 
 class DistrictCommissions(Strict):
     clause: str
     description: str
-    penalty: Number
+    penalty: Deduction
 
 
 class DistrictGroup(Strict):
     name: str
     agencies: list[str]
-    full: Number
-    compiled: Number
-    instruction_full: Number
-    instruction_compiled: Number
+    full: Points
+    compiled: Points
+    instruction_full: Points
+    instruction_compiled: Points
 
 
 class Central(Strict):
     description: str
     agencies: list[str]
     scored_as: str
-    multiplier: Number
+    multiplier: Multiplier
     commission_issuers: list[str]
     choice: Literal["commissioned", "always"]
 
@@ -340,7 +545,7 @@ class DistrictAdoptions(Strict):
     clause: str
     description: str
     groups: list[DistrictGroup]
-    examples_each: Number
+    examples_each: Points
     full_forms: list[Form]
     compiled_forms: list[Form]
     examples_forms: list[Form]
@@ -367,8 +572,8 @@ class Issuers(Strict):
 class Adjustment(Strict):
     clause: str
     description: str
-    points_per_percent: Number
-    decimals: Count
+    points_per_percent: Points
+    decimals: Decimals
     rounding: Choice[Literal["pro_rata", "whole_points"]]
 
 
@@ -381,8 +586,8 @@ class Advanced(Strict):
 class DistrictAssessment(Strict):
     clause: str
     description: str
-    full_score: Number
-    zero_at_or_below_share: Number
+    full_score: Positive
+    zero_at_or_below_share: Share
 
 
 class Prize(Strict):
@@ -417,7 +622,7 @@ class LedgerChecks(Strict):
     # 采纳数 above this on one adoption is an entry error, not a score
     max_examples_per_adoption: Count
     # a ledger whose dated rows fall outside the period in more than this share is another year's
-    other_year_share: Number
+    other_year_share: Share
 
 
 class InstructionScope(Strict):
@@ -451,60 +656,71 @@ class Rules(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Rules:
-        problems: list[str] = []
+        problems: list[tuple[Loc, str]] = []
         groups = {g.name for g in self.groups.list}
         agencies = {a.name for a in self.agencies.list}
         issuers = {i.name for i in self.commission_issuers.list}
-        awards = [a.name for a in self.department.awards.list]
-        _unique(problems, "groups.list", [g.name for g in self.groups.list])
-        _unique(problems, "units.roster", [u.name for u in self.units.roster])
-        _unique(problems, "agencies.list", [a.name for a in self.agencies.list])
-        _unique(problems, "department.awards.list", awards)
+        _unique(problems, ("groups", "list"), [g.name for g in self.groups.list])
+        _unique(problems, ("units", "roster"), [u.name for u in self.units.roster])
+        _unique(problems, ("agencies", "list"), [a.name for a in self.agencies.list])
         _unique(
             problems,
-            "publications.list",
+            ("department", "awards", "list"),
+            [a.name for a in self.department.awards.list],
+        )
+        _unique(
+            problems,
+            ("publications", "list"),
             [_norm(p.agency) + "|" + _norm(p.title) for p in self.publications.list],
+            "agency",
         )
         for i, u in enumerate(self.units.roster):
             if u.group not in groups:
                 problems.append(
-                    f"units.roster.{i}.group: 未知的类别 {u.group!r}，应为 {sorted(groups)} 之一"
+                    (
+                        ("units", "roster", i, "group"),
+                        f"未知的类别 {u.group!r}，应为 {sorted(groups)} 之一",
+                    )
                 )
         for i, p in enumerate(self.publications.list):
             if p.agency not in agencies:
-                problems.append(f"publications.list.{i}.agency: 未知的录用单位 {p.agency!r}")
+                problems.append(
+                    (("publications", "list", i, "agency"), f"未知的录用单位 {p.agency!r}")
+                )
             for f in p.chucai_forms:
                 if not p.forms or f not in p.forms:
-                    problems.append(f"publications.list.{i}.chucai_forms.{f}: 该刊物没有此录用方式")
+                    problems.append(
+                        (("publications", "list", i, "chucai_forms", f), "该刊物没有此录用方式")
+                    )
         for name in self.department.commissions.penalty:
             if name not in issuers:
-                problems.append(f"department.commissions.penalty.{name}: 未知的约稿下达方")
+                problems.append(
+                    (("department", "commissions", "penalty", name), "未知的约稿下达方")
+                )
         adopt = self.district.adoptions
         dgroups = {g.name for g in adopt.groups}
         for gi, g in enumerate(adopt.groups):
             for a in g.agencies:
                 if a not in agencies:
                     problems.append(
-                        f"district.adoptions.groups.{gi}.agencies: 未知的录用单位 {a!r}"
+                        (
+                            ("district", "adoptions", "groups", gi, "agencies"),
+                            f"未知的录用单位 {a!r}",
+                        )
                     )
+        central = ("district", "adoptions", "central")
         if adopt.central.scored_as not in dgroups:
-            problems.append(
-                f"district.adoptions.central.scored_as: 未知的分组 {adopt.central.scored_as!r}"
-            )
+            problems.append(((*central, "scored_as"), f"未知的分组 {adopt.central.scored_as!r}"))
         for a in adopt.central.agencies:
             if a not in agencies:
-                problems.append(f"district.adoptions.central.agencies: 未知的录用单位 {a!r}")
+                problems.append(((*central, "agencies"), f"未知的录用单位 {a!r}"))
         for c in adopt.central.commission_issuers:
             if c not in issuers:
-                problems.append(
-                    f"district.adoptions.central.commission_issuers: 未知的下达方 {c!r}"
-                )
-        if self.quarters.active[0].start != self.period.start:
-            problems.append("quarters: 第一季度应从考核周期开始日起算")
-        if self.quarters.active[-1].end != self.period.end:
-            problems.append("quarters: 第四季度应在考核周期结束日止")
+                problems.append(((*central, "commission_issuers"), f"未知的下达方 {c!r}"))
+        for option, quarters in self.quarters.options.items():
+            problems += _tiling(self.period, option, quarters)
         if problems:
-            raise ValueError("；".join(problems))
+            raise _Problems(problems)
         return self
 
     # ---- lookups -------------------------------------------------------------------------
@@ -546,12 +762,67 @@ class Rules(Strict):
         return None
 
 
-def _unique(problems: list[str], path: str, names: list[str]) -> None:
+def _unique(problems: list[tuple[Loc, str]], loc: Loc, names: list[str], key: str = "name") -> None:
     seen: set[str] = set()
-    for n in names:
+    for i, n in enumerate(names):
         if n in seen:
-            problems.append(f"{path}: 名称重复 {n!r}")
+            shown = n.replace("|", "") if key == "agency" else n
+            problems.append(((*loc, i, key), f"名称重复 {shown!r}"))
         seen.add(n)
+
+
+def _tiling(period: Period, option: str, quarters: list[Quarter]) -> list[tuple[Loc, str]]:
+    """A quarter option covers the period day by day, in order, with no gap or overlap."""
+    loc: Loc = ("quarters", "options", option)
+    out: list[tuple[Loc, str]] = []
+    if not quarters:
+        return out
+    first, last = quarters[0], quarters[-1]
+    if first.start != period.start:
+        out.append(
+            (
+                (*loc, 0, "start"),
+                f"第一个季度应从考核周期开始日 {period.start} 起算，实际为 {first.start}",
+            )
+        )
+    for i in range(1, len(quarters)):
+        prev, q = quarters[i - 1], quarters[i]
+        expected = prev.end + timedelta(days=1)
+        if q.start == expected:
+            continue
+        where = (*loc, i, "start")
+        if q.start < prev.start:
+            out.append(
+                (
+                    where,
+                    f"季度 {q.name} 排在 {prev.name} 之后却更早开始（{q.start}）：请按时间顺序排列",
+                )
+            )
+        elif q.start > expected:
+            gap_end = q.start - timedelta(days=1)
+            out.append(
+                (
+                    where,
+                    f"季度 {prev.name} 与 {q.name} 之间有空档：{expected} 至 {gap_end} 不属于任何季度，"
+                    f"{q.name} 应从 {expected} 开始",
+                )
+            )
+        else:
+            out.append(
+                (
+                    where,
+                    f"季度 {q.name} 与 {prev.name} 重叠：{q.start} 至 {min(prev.end, q.end)} 属于两个季度，"
+                    f"{q.name} 应从 {expected} 开始",
+                )
+            )
+    if last.end != period.end:
+        out.append(
+            (
+                (*loc, len(quarters) - 1, "end"),
+                f"最后一个季度应在考核周期结束日 {period.end} 止，实际为 {last.end}",
+            )
+        )
+    return out
 
 
 _SPACE = re.compile(r"\s+")
@@ -563,53 +834,342 @@ def _norm(text: str) -> str:
     return _SPACE.sub("", text).translate(_FULLWIDTH)
 
 
-class _DecimalLoader(yaml.SafeLoader):
-    """YAML loader that reads floats as Decimal so 0.30 stays exactly 0.30."""
+# ---- reading YAML ---------------------------------------------------------------------------
+
+
+class _YamlProblem(yaml.YAMLError):
+    """A value the loader refuses (a key written twice, a date that does not exist)."""
+
+    def __init__(self, line: int, loc: Loc | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.loc = loc
+        self.message = message
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with floats read as Decimal (0.30 stays exactly 0.30), dates that exist and
+    no key written twice in one mapping; remembers the line of every path."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.node_paths: dict[int, Loc] = {}
+        self.lines: Lines = {}
+
+    def index_paths(self, node: yaml.Node, loc: Loc = ()) -> None:
+        """Record the path of every node and the line of every key and list item."""
+        if id(node) in self.node_paths:  # an alias: indexed where the anchor is
+            return
+        self.node_paths[id(node)] = loc
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    sub = (*loc, key.value)
+                    self.lines.setdefault(sub, key.start_mark.line + 1)
+                    self.index_paths(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, value in enumerate(node.value):
+                sub = (*loc, i)
+                self.lines.setdefault(sub, value.start_mark.line + 1)
+                self.index_paths(value, sub)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
+                    key_node, yaml.ScalarNode
+                ):
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    loc = self.node_paths.get(id(node), ())
+                    where = f"（{_dotted(loc)} 下）" if loc else "（顶层）"
+                    lines = (
+                        f"第 {seen[key]} 行和第 {line} 行"
+                        if seen[key] != line
+                        else f"都在第 {line} 行"
+                    )
+                    raise _YamlProblem(
+                        line,
+                        (*loc, str(key)),
+                        f"键 {key} 写了两次{where}：{lines}。"
+                        f"后写的会悄悄覆盖先写的，请删除或合并其中一个",
+                    )
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    return Decimal(loader.construct_scalar(node))  # type: ignore[arg-type]
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
-
-
-def _format_errors(err: ValidationError, source: str) -> str:
-    lines = [f"规则文件 {source} 有误："]
-    for e in err.errors():
-        path = ".".join(str(p) for p in e["loc"]) or "（顶层）"
-        kind = e["type"]
-        if kind == "extra_forbidden":
-            msg = "未知的键（拼写错误？请删除或改正）"
-        elif kind == "missing":
-            msg = "缺少此项，请补上"
-        else:
-            msg = e["msg"]
-        lines.append(f"  {path}: {msg}")
-    return "\n".join(lines)
-
-
-def rules_from_mapping(data: Any, source: str = "<内存>") -> Rules:
-    if not isinstance(data, dict):
-        raise RulesError(f"规则文件 {source} 的顶层应为映射（键: 值）")
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    special = {".nan": "NaN", ".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity"}
+    if text.lower() in special:
+        return Decimal(special[text.lower()])
     try:
-        return Rules.model_validate(data)
-    except ValidationError as err:
-        raise RulesError(_format_errors(err, source)) from None
+        return Decimal(text)
+    except InvalidOperation:  # YAML 1.1 base-60 floats (1:30.5)
+        return Decimal(repr(yaml.SafeLoader.construct_yaml_float(loader, node)))  # type: ignore[arg-type]
 
 
-def read_yaml(path: Path, what: str, hint: str, error: type[RulesError] = RulesError) -> Any:
-    """A YAML file with floats read as Decimal; a missing or broken file is `error`."""
+def _timestamp(loader: _Loader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        raise _YamlProblem(
+            node.start_mark.line + 1,
+            loader.node_paths.get(id(node)),
+            f"日期 {node.value} 不存在（该月没有这一天）：请写一个真实的日期，格式 YYYY-MM-DD",
+        ) from None
+
+
+def _integer(loader: _Loader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[arg-type]
+    except ValueError:  # more digits than Python converts
+        raise _YamlProblem(
+            node.start_mark.line + 1,
+            loader.node_paths.get(id(node)),
+            f"数值位数太多（{len(str(node.value))} 位）：请写一个合理的数值",
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+_Loader.add_constructor("tag:yaml.org,2002:int", _integer)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+_YAML_PROBLEMS = [
+    ("found character '\\t'", "有制表符（Tab）：请改用空格缩进"),
+    ("that cannot start any token", "有不能放在开头的字符（如 @ ` %）：请给这个值加上引号"),
+    (
+        "mapping values are not allowed here",
+        "此处不能写“键: 值”：常见原因是缩进不齐，或值里含有“: ”却没有加引号",
+    ),
+    ("could not find expected ':'", "缺少冒号“:”（或上文的引号、括号没有闭合）"),
+    ("expected ',' or ']'", "方括号 [ ] 没有闭合，或列表项之间缺少逗号"),
+    ("expected ',' or '}'", "花括号 { } 没有闭合，或键值之间缺少逗号"),
+    ("found unexpected end of stream", "文件意外结束：引号或括号没有闭合"),
+    ("found undefined alias", "引用了未定义的锚点（*名称）"),
+    ("found duplicate anchor", "锚点（&名称）重复"),
+    ("expected a single document", "含有多个 YAML 文档（多了一行 ---）：一个文件只写一份"),
+    ("found unknown escape character", "双引号内有无效的转义字符（\\）：请改用单引号"),
+    ("could not determine a constructor", "使用了不支持的标签（!…）：请删除"),
+    ("expected <block end>", "缩进不齐：这一行与上文的缩进对不上"),
+    ("did not find expected", "缩进不齐，或列表项“- ”的位置不对"),
+]
+
+
+def _yaml_message(err: yaml.YAMLError, text: str) -> str:
+    """A PyYAML error in Chinese, with its line and column."""
+    if isinstance(err, yaml.reader.ReaderError):
+        line = text[: max(err.position, 0)].count("\n") + 1
+        return f"第 {line} 行含有不能显示的控制字符（{err.character!r}）：请删除它"
+    what = "写法有误"
+    problem = f"{getattr(err, 'problem', '')} {getattr(err, 'context', '')}"
+    for needle, chinese in _YAML_PROBLEMS:
+        if needle in problem:
+            what = chinese
+            break
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is None:
+        return what
+    return f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近{what}"
+
+
+def _parse(text: str) -> tuple[Any, Lines]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        loader.index_paths(node)
+        return loader.construct_document(node), loader.lines
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+
+
+def read_yaml_lines(
+    path: Path, what: str, hint: str, error: type[RulesError] = RulesError
+) -> tuple[dict[str, Any], Lines]:
+    """A YAML mapping (floats as Decimal) and the line of each of its paths; a missing,
+    unreadable, non-UTF-8, broken or empty file, or one whose top level is not a mapping, is
+    `error` naming the file, the line and the fix."""
+    if path.is_dir():
+        raise error(f"{what} {path} 是一个文件夹，不是文件：请给出 .yaml 文件的路径（{hint}）")
     if not path.is_file():
         raise error(f"找不到{what} {path}：{hint}")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)
+        raw = path.read_bytes()
+    except PermissionError:
+        raise error(f"没有权限读取{what} {path}：请检查文件权限") from None
+    except OSError:
+        raise error(f"无法读取{what} {path}：请检查文件是否完好、是否被其他程序占用") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        try:
+            raw.decode("gb18030")
+            guess = "，看起来是 GBK（GB2312/GB18030）编码"
+        except UnicodeDecodeError:
+            guess = ""
+        raise error(
+            f"{what} {path} 不是 UTF-8 编码（第 {line} 行起无法按 UTF-8 读取{guess}）：请用文本编辑器"
+            f"把它另存为 UTF-8 编码（如记事本“另存为”→编码选“UTF-8”），再运行"
+        ) from None
+    try:
+        data, lines = _parse(text)
+    except _YamlProblem as p:
+        where = f" {_dotted(p.loc)}" if p.loc else ""
+        raise error(f"{what} {path} 第 {p.line} 行{where}：{p.message}") from None
     except yaml.YAMLError as err:
-        raise error(f"{what} {path} 不是有效的 YAML：{err}") from None
+        raise error(f"{what} {path} 不是有效的 YAML：{_yaml_message(err, text)}") from None
+    except RecursionError:
+        raise error(f"{what} {path} 嵌套太深，不是有效的{what}") from None
+    if data is None:
+        raise error(f"{what} {path} 是空的（没有任何“键: 值”）：请检查是否选错了文件，{hint}")
+    if not isinstance(data, dict):
+        kind = (
+            "列表（是否多写了行首的“- ”？）" if isinstance(data, list) else f"一个值 {_show(data)}"
+        )
+        raise error(f"{what} {path} 的顶层应为一组“键: 值”，实际为{kind}")
+    return data, lines
 
 
-def read_rules_mapping(path: str | Path) -> dict[str, Any]:
-    return read_yaml(Path(path), "规则文件", "请检查路径，默认规则文件为 params/2022.yaml")
+def read_yaml(path: Path, what: str, hint: str, error: type[RulesError] = RulesError) -> Any:
+    """A YAML mapping with floats read as Decimal; a missing or broken file is `error`."""
+    return read_yaml_lines(path, what, hint, error)[0]
+
+
+# ---- validating -----------------------------------------------------------------------------
+
+
+class RulesMapping(dict[str, Any]):
+    """A rules file as read (plain data), remembering its file and the line of each path, so
+    the errors of `rules_from_mapping` can name the line. Copies keep both."""
+
+    def __init__(self, data: dict[str, Any], lines: Lines, source: str) -> None:
+        super().__init__(data)
+        self.lines = lines
+        self.source = source
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One thing wrong with a rules mapping: the path (dict keys, list positions) and why."""
+
+    loc: Loc
+    message: str
+
+    @property
+    def path(self) -> str:
+        return _dotted(self.loc) or "（顶层）"
+
+
+def _dotted(loc: Loc | None) -> str:
+    return ".".join(str(p) for p in loc or ())
+
+
+def line_of(lines: Lines | None, loc: Loc) -> int | None:
+    """The line of `loc`, or of its nearest ancestor written in the file."""
+    if not lines:
+        return None
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$|^\[key\]$")
+_DATE_TYPES = {
+    "date_type",
+    "date_parsing",
+    "date_from_datetime_parsing",
+    "date_from_datetime_inexact",
+}
+
+
+def _message(e: Any) -> str:
+    kind = e["type"]
+    value = e.get("input")
+    ctx = e.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "未知的键（拼写错误？请删除或改正）"
+    if kind == "missing":
+        return "缺少此项，请补上"
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "string_type":
+        return f"应为文字，实际为 {_show(value)}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"应为 true 或 false，实际为 {_show(value)}"
+    if kind == "list_type":
+        return f"应为列表（每行“- 项”或 [甲, 乙]），实际为 {_show(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"应为一组“键: 值”，实际为 {_show(value)}"
+    if kind == "literal_error":
+        options = re.findall(r"'((?:[^'\\]|\\.)*)'", str(ctx.get("expected", "")))
+        shown = "、".join(options) if options else str(ctx.get("expected", ""))
+        return f"应为 {shown} 之一，实际为 {_show(value)}"
+    if kind in _DATE_TYPES:
+        return f"应为日期（YYYY-MM-DD，不加引号），实际为 {_show(value)}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"应为整数，实际为 {_show(value)}"
+    if kind in ("decimal_type", "decimal_parsing", "float_type"):
+        return f"应为数字，实际为 {_show(value)}"
+    return f"值 {_show(value)} 不合要求"
+
+
+def _problems_of(err: ValidationError) -> list[RuleProblem]:
+    out: list[RuleProblem] = []
+    for e in err.errors():
+        raw = tuple(e["loc"])
+        loc = tuple(p for p in raw if not (isinstance(p, str) and _TAG.match(p)))
+        error = (e.get("ctx") or {}).get("error")
+        if isinstance(error, _Problems):
+            out += [RuleProblem((*loc, *rel), msg) for rel, msg in error.problems]
+            continue
+        message = _message(e)
+        if raw and raw[-1] == "[key]":
+            allowed = message.split("，实际为")[0]
+            message = f"键 {_show(e.get('input'))} 不可用：{allowed}"
+        out.append(RuleProblem(loc, message))
+    return out
+
+
+def validate_rules(data: dict[str, Any]) -> tuple[Rules | None, list[RuleProblem]]:
+    """The rules of a mapping, or None and every problem found."""
+    try:
+        return Rules.model_validate(data), []
+    except ValidationError as err:
+        return None, _problems_of(err)
+
+
+def format_problems(header: str, problems: list[RuleProblem], lines: Lines | None) -> str:
+    out = [header]
+    for p in problems:
+        n = line_of(lines, p.loc)
+        out.append(f"  {f'第 {n} 行 ' if n else ''}{p.path}: {p.message}")
+    return "\n".join(out)
+
+
+def rules_from_mapping(data: Any, source: str = "<内存>", lines: Lines | None = None) -> Rules:
+    """Validated rules of a mapping; `lines` (path → line, default: those the mapping carries
+    when read by `read_rules_mapping`) let the errors name the line."""
+    if not isinstance(data, dict):
+        raise RulesError(f"规则文件 {source} 的顶层应为一组“键: 值”，实际为 {_show(data)}")
+    rules, problems = validate_rules(data)
+    if rules is None:
+        if lines is None:
+            lines = getattr(data, "lines", None)
+        raise RulesError(format_problems(f"规则文件 {source} 有误：", problems, lines))
+    return rules
+
+
+def read_rules_mapping(path: str | Path) -> RulesMapping:
+    p = Path(path)
+    data, lines = read_yaml_lines(p, "规则文件", "请检查路径，默认规则文件为 params/2022.yaml")
+    return RulesMapping(data, lines, str(p))
 
 
 def load_rules(path: str | Path | None = None) -> Rules:

@@ -19,15 +19,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from kaohe.model import Ledger, LedgerError
-from kaohe.rules import SCALE, Rules, rules_from_mapping, to_units
-from kaohe.scenario import ScenarioError, apply_changes, get_value
+from kaohe.rules import (
+    MAX_COUNT,
+    MAX_POINTS,
+    SCALE,
+    Rules,
+    _show,
+    rules_from_mapping,
+    to_units,
+    validate_rules,
+)
+from kaohe.scenario import (
+    ScenarioError,
+    get_value,
+    nearest_path,
+    numeric_leaf_paths,
+    with_changes,
+)
 from kaohe.scoring import (
     _in_window,
     _items_with_units,
@@ -379,31 +394,90 @@ def _annual(
 # ---- the sweep -------------------------------------------------------------------------
 
 
-def parse_values(text: str) -> list[Decimal]:
-    """`A:B:STEP` (inclusive of B when reached) or a comma-separated list."""
-    text = text.strip()
+_FORMAT_HINT = "写成 起点:终点:步长（如 0.1:0.5:0.05）或逗号分隔的列表（如 20,30,40）"
+VALUE_LIMIT = max(MAX_POINTS, Decimal(MAX_COUNT))
+MAX_SWEEP_VALUES = 100_000
+
+
+def _parse_number(token: str, text: str) -> Decimal:
+    t = token.strip()
     try:
-        if ":" in text:
-            a, b, step = (Decimal(x) for x in text.split(":"))
-            if step <= 0:
-                raise ScenarioError("步长应大于0")
-            if b < a:
-                raise ScenarioError("区间终点应不小于起点")
-            n = int((b - a) / step) + 1
-            if n > 100_000:
-                raise ScenarioError(f"取值太多（{n} 个），请加大步长")
-            return [a + step * i for i in range(n)]
-        return [Decimal(x) for x in text.replace("，", ",").split(",") if x.strip()]
-    except ScenarioError:
-        raise
-    except Exception:
-        raise ScenarioError(
-            f"取值 {text!r} 格式不对：写成 起点:终点:步长（如 0.1:0.5:0.05）或逗号分隔的列表（如 20,30,40）"
-        ) from None
+        d = Decimal(t)
+    except InvalidOperation:
+        raise ScenarioError(f"取值 {text!r} 格式不对：{_FORMAT_HINT}") from None
+    if not d.is_finite():
+        raise ScenarioError(f"取值 {t} 不是有限的数：请写普通数字，如 0.3、20")
+    if abs(d) > VALUE_LIMIT:
+        raise ScenarioError(f"取值 {t} 太大：规则中的数值绝对值不超过 {VALUE_LIMIT}")
+    return d
+
+
+def parse_values(text: str) -> list[Decimal]:
+    """`A:B:STEP` (inclusive of B when reached) or a comma-separated list of distinct numbers."""
+    text = text.strip().replace("：", ":").replace("，", ",")
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ScenarioError(f"取值 {text!r} 格式不对：{_FORMAT_HINT}")
+        a, b, step = (_parse_number(x, text) for x in parts)
+        if step <= 0:
+            raise ScenarioError("步长应大于0")
+        if step < Decimal("0.01"):
+            raise ScenarioError(
+                f"步长 {parts[2].strip()} 太小：规则数值最多两位小数，步长至少为 0.01"
+            )
+        if b < a:
+            raise ScenarioError("区间终点应不小于起点")
+        n = int((b - a) / step) + 1
+        if n > MAX_SWEEP_VALUES:
+            shown = f"{n} 个" if n < 10 * MAX_SWEEP_VALUES else f"超过 {MAX_SWEEP_VALUES} 个"
+            raise ScenarioError(f"取值太多（{shown}），请加大步长")
+        return [a + step * i for i in range(n)]
+    tokens = [x.strip() for x in text.split(",") if x.strip()]
+    values = [_parse_number(x, text) for x in tokens]
+    if not values:
+        raise ScenarioError(f"没有给出取值：{_FORMAT_HINT}")
+    first: dict[Decimal, int] = {}
+    for i, v in enumerate(values):
+        if v in first:
+            raise ScenarioError(
+                f"取值 {tokens[i]} 重复（第 {first[v] + 1} 个和第 {i + 1} 个取值相同）：每个取值只写一次"
+            )
+        first[v] = i
+    return values
 
 
 def _value(v: Decimal) -> Decimal | int:
     return int(v) if v == v.to_integral_value() else v
+
+
+def _rules_at(mapping: dict[str, Any], path: str, value: Any) -> Rules:
+    """The rules with `path` set to `value`; a value the rules refuse (wrong type, outside
+    the sense range of the rule, breaking another rule) is an error naming it and why."""
+    new, changed = with_changes(mapping, {path: value})
+    rules, problems = validate_rules(new)
+    if rules is None:
+        reasons = "；".join(
+            p.message if p.loc in changed else f"{p.path}: {p.message}" for p in problems
+        )
+        raise ScenarioError(f"规则路径 {path} 不能取 {_show(value)}：{reasons}")
+    return rules
+
+
+def _numeric_current(mapping: dict[str, Any], path: str) -> int | Decimal:
+    """The rule's value at `path`; an unknown or non-numeric path is an error naming the
+    nearest numeric path (a sweep varies numbers only)."""
+    numeric = numeric_leaf_paths(mapping)
+    current = get_value(mapping, path, numeric)
+    if isinstance(current, bool) or not isinstance(current, int | Decimal):
+        below = [c for c in numeric if c.startswith((f"{path}.", f"{path}["))]
+        near = nearest_path(path, below or numeric)
+        what = "是一组规则" if isinstance(current, dict | list) else f"的值 {_show(current)}"
+        raise ScenarioError(
+            f"规则路径 {path} {what}，不是数值，无法扫描（可用情景文件比较）"
+            + (f"；最接近的数值规则路径是 {near}" if near else "")
+        )
+    return current
 
 
 def sweep(
@@ -422,33 +496,44 @@ def sweep(
     """
     if not values:
         raise ScenarioError("没有给出取值")
+    if len(set(values)) != len(values):
+        raise ScenarioError("取值有重复：每个取值只写一次")
     rules = rules_from_mapping(mapping, source or "<规则>")
-    current = get_value(mapping, path)
-    if isinstance(current, bool) or not isinstance(current, int | Decimal):
-        raise ScenarioError(
-            f"规则路径 {path} 的值 {current!r} 不是数值，无法扫描（可用情景文件比较）"
-        )
+    current = _numeric_current(mapping, path)
     vals = [_value(v) for v in values]
     if any(isinstance(v, Decimal) for v in vals):
-        try:  # does the rule take fractions at all (a count does not)?
-            apply_changes(mapping, {path: Decimal(current) + Decimal("0.5")}, source)
-        except ScenarioError:
+        # does the rule take fractions at all (a count does not)? Try both sides of the
+        # current value, as a share near 1 takes only the lower one.
+        for half in (Decimal("0.5"), Decimal("-0.5")):
+            try:
+                _rules_at(mapping, path, Decimal(current) + half)
+                break
+            except ScenarioError:
+                continue
+        else:
             bad = next(v for v in vals if isinstance(v, Decimal))
-            raise ScenarioError(f"规则路径 {path} 只取整数，取值 {bad} 不是整数") from None
-    # Validate the extremes (type, decimals, constraints such as 建议问题类任务数 ≤ 任务数).
-    for v in {min(vals), max(vals)}:
-        apply_changes(mapping, {path: v}, source)
+            raise ScenarioError(f"规则路径 {path} 只取整数，取值 {bad} 不是整数")
+    # Validate the extremes (type, decimals, sense range, constraints such as
+    # 建议问题类任务数 ≤ 任务数: each is an interval, so the extremes speak for all values).
+    for v in sorted({min(vals), max(vals)}):
+        _rules_at(mapping, path, v)
     for v in vals:
         if Decimal(v) != Decimal(v).quantize(Decimal("0.01")):
             raise ScenarioError(f"取值 {v} 超过两位小数")
     f = facts(ledger, rules, as_of)
     base_arr = rule_arrays(rules)
-    probe_value = current + 1 if isinstance(current, int) else Decimal(current) + 1
-    try:
-        probe = rule_arrays(apply_changes(mapping, {path: probe_value}, source))
-    except ScenarioError:
-        probe_value = current - 1 if isinstance(current, int) else Decimal(current) - 1
-        probe = rule_arrays(apply_changes(mapping, {path: probe_value}, source))
+    # A neighbouring value the rules accept, to learn which arrays the path moves: one up or
+    # down, or a hundredth either way for a share at its bound.
+    probe_value: int | Decimal = current
+    probe = base_arr
+    for step in (1, -1, Decimal("0.01"), Decimal("-0.01")):
+        candidate = current + step if isinstance(step, int) else Decimal(current) + step
+        try:
+            probe = rule_arrays(_rules_at(mapping, path, candidate))
+        except ScenarioError:
+            continue
+        probe_value = candidate
+        break
     moved = [k for k in base_arr if not np.array_equal(base_arr[k], probe[k])]
     touches_pubs = any(
         k.startswith(("pf_", "dg_")) or k in ("examples_each", "multiplier") for k in moved
@@ -459,15 +544,11 @@ def sweep(
         method = "full"
         totals = np.stack(
             [
-                score(ledger, apply_changes(mapping, {path: v}, source), as_of)
-                .unit_scores["total_u"]
-                .to_numpy()
+                score(ledger, _rules_at(mapping, path, v), as_of).unit_scores["total_u"].to_numpy()
                 for v in vals
             ]
         )
-        bases = np.stack(
-            [rule_arrays(apply_changes(mapping, {path: v}, source))["base"] for v in vals]
-        )
+        bases = np.stack([rule_arrays(_rules_at(mapping, path, v))["base"] for v in vals])
     else:
         step = Decimal(probe_value) - Decimal(current)
         dv = np.array([int((Decimal(v) - Decimal(current)) * 100) for v in vals], dtype=np.int64)
@@ -475,7 +556,7 @@ def sweep(
         for k, a in base_arr.items():
             if k in moved:
                 slope = probe[k] - a  # per `step` of the value
-                # a + slope × (v − current)/step, exactly: slope is a multiple of 100 units
+                # a + slope × (v − current)/step, exactly: slope is a multiple of step × 100 units
                 delta = (slope[None, ...] * dv.reshape((-1,) + (1,) * a.ndim)) // int(step * 100)
                 arr[k] = a[None, ...] + delta
             else:
