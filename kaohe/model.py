@@ -150,6 +150,10 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong in a ledger. `row` None: a problem of the whole sheet (a required column
+    missing, a sheet named almost right …) or file, which names every row of it; the clean
+    tables then hold none of those rows, or the ledger is refused."""
+
     severity: Severity
     sheet: str
     row: int | None

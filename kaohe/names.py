@@ -61,6 +61,133 @@ def nearest(text: str, candidates: Iterable[str]) -> str | None:
     return best[0] if best else pool[0]
 
 
+# ---- characters a cell can hide ------------------------------------------------------------
+
+# Characters Excel shows as nothing (or as a plain space), by the name the office understands.
+# The first group are format characters: no meaning in a ledger, always a copy-paste leftover.
+_FORMAT_CHARS = {
+    "\u00ad": "软连字符",
+    "\u200b": "零宽空格",
+    "\u200c": "零宽非连接符",
+    "\u200d": "零宽连接符",
+    "\u200e": "从左到右标记",
+    "\u200f": "从右到左标记",
+    **dict.fromkeys("\u202a\u202b\u202c\u202d\u202e", "文字方向控制符"),
+    "\u2060": "零宽不换行符",
+    **dict.fromkeys("\u2061\u2062\u2063\u2064", "不可见数学符号"),
+    "\ufeff": "字节顺序标记 BOM",
+    **dict.fromkeys((chr(c) for c in range(32) if chr(c) not in "\t\n\r"), "控制字符"),
+    "\x7f": "控制字符",
+}
+# Spaces other than the plain one: whitespace to a name, but invisible as what they are.
+_ODD_SPACES = {
+    "\u00a0": "不换行空格",
+    "\u202f": "窄不换行空格",
+    **dict.fromkeys((chr(c) for c in range(0x2000, 0x200B)), "特殊空格"),
+    "\u205f": "特殊空格",
+    "\u3000": "全角空格",
+}
+INVISIBLE = {**_FORMAT_CHARS, **_ODD_SPACES}
+# a regex character class (polars and re) of the format characters, and of all of them
+FORMAT_CLASS = "[" + "".join(sorted(_FORMAT_CHARS)).replace("\\", "\\\\") + "]"
+INVISIBLE_CLASS = "[" + "".join(sorted(INVISIBLE)).replace("\\", "\\\\") + "]"
+_FORMAT_RE = re.compile(FORMAT_CLASS)
+
+
+def invisible(text: str | None, spaces: bool = True) -> str | None:
+    """The invisible characters of `text`, named: 'U+200B（零宽空格）'; None if there is none.
+
+    `spaces`: name odd spaces (no-break, full-width …) too, not only format characters.
+    """
+    if text is None:
+        return None
+    table = INVISIBLE if spaces else _FORMAT_CHARS
+    found = [c for c in dict.fromkeys(text) if c in table and (spaces or c != "\u3000")]
+    if not found:
+        return None
+    return "、".join(f"U+{ord(c):04X}（{table[c]}）" for c in found)
+
+
+def strip_format(text: str) -> str:
+    """`text` without format characters (zero-width spaces, BOM, soft hyphens …)."""
+    return _FORMAT_RE.sub("", text)
+
+
+# ---- headers and sheet names the office wrote differently ----------------------------------
+
+# Words the office uses for the ledger's own (written → the ledger's word)
+_HEADER_SYNONYMS = (
+    ("其它", "其他"),
+    ("合作", "协作"),
+    ("开始", "起始"),
+    ("结束", "终止"),
+    ("截至", "截止"),
+    ("个数", "数"),
+    ("时间", "日期"),
+    ("号码", "编号"),
+)
+# Words too general to say which column (or sheet) they are: a header that is only one of these
+# is never taken for a ledger column that merely contains it (日期 is not 完成日期)
+_GENERIC = frozenset(
+    {
+        "编号",
+        "序号",
+        "日期",
+        "单位",
+        "名称",
+        "名单",
+        "数量",
+        "人员",
+        "类别",
+        "类型",
+        "情况",
+        "备注",
+        "说明",
+        "信息",
+        "汇总",
+        "统计",
+        "内容",
+        "表",
+    }
+)
+
+
+def header_key(text: str) -> str:
+    """A header or sheet name as compared: no whitespace, marks or invisible characters, the
+    ledger's words for common synonyms (其它 → 其他, 合作 → 协作 …)."""
+    k = strip_format(_WHITESPACE.sub("", text)).strip("*＊")
+    for written, ours in _HEADER_SYNONYMS:
+        k = k.replace(written, ours)
+    return k
+
+
+def closeness(written: str, wanted: str) -> float:
+    """How surely the header (or sheet name) `written` means the ledger's `wanted`: 0 when it
+    does not; above 0 when it does (2 same after synonyms, 1.5 one contains the other, else
+    the difflib ratio, which must exceed 0.75: one character in five may differ)."""
+    a, b = header_key(written), header_key(wanted)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 2.0
+    if a in _GENERIC:
+        return 0.0
+    if min(len(a), len(b)) >= 2 and (a in b or b in a):
+        return 1.5
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    return ratio if ratio > 0.75 else 0.0
+
+
+def closest(wanted: str, written: Iterable[str]) -> str | None:
+    """The one of `written` that most surely means `wanted` (see `closeness`), or None."""
+    best, best_score = None, 0.0
+    for w in written:
+        score = closeness(w, wanted)
+        if score > best_score:
+            best, best_score = w, score
+    return best
+
+
 @dataclass(frozen=True)
 class NameIndex:
     """Canonical values with their spellings; the first spelling of a value is its label."""

@@ -623,6 +623,9 @@ class LedgerChecks(Strict):
     max_examples_per_adoption: Count
     # a ledger whose dated rows fall outside the period in more than this share is another year's
     other_year_share: Share
+    # ... judged only with at least this many dated rows (报送日期, 录用日期, 评选日期, 截止日期):
+    # with fewer, each row outside is only warned about (a share of a handful says nothing)
+    other_year_min_dates: Count
 
 
 class InstructionScope(Strict):

@@ -279,8 +279,8 @@ def test_missing_required_column_names_the_sheet_and_column(rules: Rules) -> Non
     ledger = parse(rules, rows)
     sheet_level = [p for p in problems(ledger) if p["row"] is None]
     assert [(p["sheet"], p["column"]) for p in sheet_level] == [("报送", "报送日期")]
-    # and the row itself is named: nothing is dropped silently
-    assert any(p["row"] == 2 for p in problems(ledger, "报送"))
+    # that one error names the whole sheet: no row of it is scored, and no row repeats it
+    assert [p["row"] for p in problems(ledger, "报送")] == [None]
     assert ledger.items.height == 0
 
 
@@ -724,12 +724,34 @@ def test_unreadable_workbook_raises_ledger_error(rules: Rules, tmp_path: Path) -
     assert err.value.problems.height == 1
 
 
-def test_csv_that_is_not_utf8_raises_ledger_error(rules: Rules, tmp_path: Path) -> None:
+def test_csv_in_gbk_is_read_as_excel_meant_it(rules: Rules, tmp_path: Path) -> None:
+    # Excel's “CSV（逗号分隔）” on a Chinese Windows writes GBK: read, not refused
     folder = tmp_path / "gbk"
+    write_csv_folder(folder, FILE_SHEETS)
+    for f in folder.iterdir():
+        f.write_bytes(f.read_text(encoding="utf-8").encode("gbk"))
+    from_gbk = read_ledger(folder, rules)
+    in_memory = parse_ledger(FILE_SHEETS, rules)
+    for name, frame in tables(from_gbk).items():
+        assert frame.equals(tables(in_memory)[name]), name
+    # the fingerprint is of the files' bytes as they are (GBK), not of the text read from them
+    digest = hashlib.sha256()
+    for f in sorted(folder.iterdir()):
+        digest.update(
+            f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).hexdigest().encode() + b"\n"
+        )
+    assert from_gbk.fingerprint == digest.hexdigest()
+
+
+def test_csv_in_neither_utf8_nor_gbk_raises_ledger_error(rules: Rules, tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
     folder.mkdir()
-    (folder / "报送.csv").write_bytes("信息编号,标题\nS1,人才\n".encode("gbk"))
-    with pytest.raises(LedgerError):
+    (folder / "报送.csv").write_bytes("信息编号,标题\nS1,人才\n".encode() + b"\xff\xff\xff\n")
+    with pytest.raises(LedgerError) as err:
         read_ledger(folder, rules)
+    [p] = err.value.problems.to_dicts()
+    assert p["reason"] == "报送.csv 不是 UTF-8 编码，也不是 GBK 编码（第 3 行起无法读取）"
+    assert "CSV UTF-8（逗号分隔）" in p["suggestion"]
 
 
 def test_polars_frames_with_typed_columns(rules: Rules) -> None:
