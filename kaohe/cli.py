@@ -5,11 +5,15 @@ Messages to the user are Chinese; errors never show a Python traceback.
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import signal
 import sys
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import polars as pl
 import typer
@@ -18,17 +22,33 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from kaohe import cli_text
 from kaohe.model import Ledger, LedgerError
+from kaohe.outdir import OutputError
 from kaohe.rules import DEFAULT_RULES, Rules, RulesError, load_rules, rules_fingerprint
 
-app = typer.Typer(
+app = cli_text.ChineseTyper(
     help="党委、政务信息工作考核：计分、核对与解释。",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out_console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+# Off a terminal (piped, redirected, CI) rich would wrap everything at 80 columns, splitting
+# paths and values; there, lines are not wrapped and tables get this width (unless COLUMNS says).
+PIPE_WIDTH = 200
+
+
+def _console(stderr: bool) -> Console:
+    console = Console(stderr=stderr, highlight=False)
+    if console.is_terminal:
+        return console
+    width = None if os.environ.get("COLUMNS", "").isdigit() else PIPE_WIDTH
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
+
+
+out_console = _console(stderr=False)
+err_console = _console(stderr=True)
 
 DEFAULT_LEDGER = Path("data/raw/2022")
 
@@ -90,11 +110,52 @@ def _read_checked(ledger_path: Path, rules: Rules, progress: Progress) -> Ledger
     return led
 
 
-def problems_table(problems: pl.DataFrame, title: str) -> Table:
-    table = Table(title=title, show_lines=False, title_justify="left")
-    for col in ("级别", "工作表", "行", "列", "值", "问题", "建议"):
+# A systematic mistake (one date format wrong in 100,000 rows) is one problem many times: the
+# terminal shows each group of the same severity, sheet, column and reason with its count and
+# first rows; problems.csv and `kaohe validate --all` keep every row.
+EXAMPLES_PER_GROUP = 5
+MAX_GROUPS = 30
+# more rows than this print as plain lines even on a terminal (a rich table of them is slow)
+MAX_TABLE_ROWS = 1000
+_GROUP = ["severity", "sheet", "column", "reason"]
+_CELLS = ("级别", "工作表", "行", "列", "值", "问题", "建议")
+
+
+def select_problems(problems: pl.DataFrame, show_all: bool = False) -> pl.DataFrame:
+    """The problem rows to print, in order, with `_total` (rows of the row's group) and `_more`
+    (on the last row printed of a group: how many of its rows are left out).
+
+    Unless `show_all`, a group keeps its first EXAMPLES_PER_GROUP rows and only the first
+    MAX_GROUPS groups are printed.
+    """
+    df = problems.with_row_index("_i").with_columns(
+        _total=pl.len().over(_GROUP).cast(pl.Int64),
+        _k=pl.int_range(pl.len()).over(_GROUP).cast(pl.Int64),
+        _group=pl.col("_i").min().over(_GROUP),
+    )
+    if show_all:
+        return df.with_columns(_more=pl.lit(0, pl.Int64))
+    keep = pl.min_horizontal(pl.col("_total"), pl.lit(EXAMPLES_PER_GROUP, pl.Int64))
+    return (
+        df.filter(
+            (pl.col("_k") < EXAMPLES_PER_GROUP) & (pl.col("_group").rank("dense") <= MAX_GROUPS)
+        )
+        .sort("_group", "_i")
+        .with_columns(
+            _more=pl.when(pl.col("_k") == keep - 1).then(pl.col("_total") - keep).otherwise(0)
+        )
+    )
+
+
+def _more_text(more: int, total: int) -> str:
+    return f"同一问题还有 {more} 处未列出（共 {total} 处）"
+
+
+def problems_table(problems: pl.DataFrame, title: str, show_all: bool = False) -> Table:
+    table = Table(title=Text(title), show_lines=False, title_justify="left")  # a path: literal
+    for col in _CELLS:
         table.add_column(col, overflow="fold")
-    for p in problems.iter_rows(named=True):
+    for p in select_problems(problems, show_all).iter_rows(named=True):
         # Text(...) keeps user data literal: no rich markup is interpreted.
         table.add_row(
             Text(
@@ -108,14 +169,93 @@ def problems_table(problems: pl.DataFrame, title: str) -> Table:
             Text(p["reason"] or ""),
             Text(p["suggestion"] or ""),
         )
+        if p["_more"]:
+            table.add_row(
+                Text("……"),
+                Text(p["sheet"] or ""),
+                Text("……"),
+                Text(p["column"] or ""),
+                Text(""),
+                Text(_more_text(p["_more"], p["_total"]), style="italic"),
+                Text(""),
+            )
     return table
 
 
-def _report_errors(ledger: Ledger) -> None:
-    errors = ledger.errors
-    err_console.print(
-        problems_table(errors, f"台账 {ledger.source} 有 {errors.height} 处错误，未计分：")
+def problems_lines(problems: pl.DataFrame, show_all: bool = False) -> list[str]:
+    """The problems as plain lines, one a problem, cells separated by tabs (for a file or CI
+    log: a value is never cut or wrapped; a tab or line break inside it is written as \\t, \\n)."""
+    rows = select_problems(problems, show_all)
+
+    def cell(expr: pl.Expr) -> pl.Expr:
+        text = expr.cast(pl.String).fill_null("")
+        for char, shown in (("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+            text = text.str.replace_all(char, shown, literal=True)
+        return text
+
+    sev = pl.col("severity").replace_strict(SEVERITY, default=pl.col("severity"))
+    cells = [sev, *(pl.col(c) for c in ("sheet", "row", "column", "value", "reason", "suggestion"))]
+    lines = rows.select(
+        line=pl.concat_str([cell(c) for c in cells], separator="\t"),
+        more=pl.when(pl.col("_more") > 0).then(
+            pl.concat_str(
+                [
+                    pl.lit("……"),
+                    cell(pl.col("sheet")),
+                    pl.lit("……"),
+                    cell(pl.col("column")),
+                    pl.lit(""),
+                    pl.format(
+                        "同一问题还有 {} 处未列出（共 {} 处）", pl.col("_more"), pl.col("_total")
+                    ),
+                    pl.lit(""),
+                ],
+                separator="\t",
+            )
+        ),
     )
+    out = ["\t".join(_CELLS)]
+    for line, more in lines.iter_rows():
+        out.append(line)
+        if more is not None:
+            out.append(more)
+    return out
+
+
+def print_problems(
+    console: Console, problems: pl.DataFrame, title: str, show_all: bool = False
+) -> int:
+    """Print problems under `title`: a table on a terminal, plain lines otherwise. Returns the
+    number of rows left out (0 with `show_all`)."""
+    shown = select_problems(problems, show_all)
+    left_out = problems.height - shown.height
+    if console.is_terminal and shown.height <= MAX_TABLE_ROWS:
+        console.print(problems_table(problems, title, show_all))
+    else:
+        console.print(Text(title), soft_wrap=True)
+        console.file.write("\n".join(problems_lines(problems, show_all)) + "\n")
+        console.file.flush()
+    return left_out
+
+
+def _shell_word(text: str) -> str:
+    """A path as typed in a shell: quoted only if it must be (a Chinese name needs no quotes)."""
+    return shlex.quote(text) if re.search(r"[\s'\"\\$`!*?&;|<>()\[\]{}#~]", text) else text
+
+
+def _report_errors(ledger: Ledger, problems_csv: Path | None = None) -> None:
+    errors = ledger.errors
+    left_out = print_problems(
+        err_console, errors, f"台账 {ledger.source} 有 {errors.height} 处错误，未计分："
+    )
+    if left_out:
+        where = f"全部问题见 {problems_csv}，也可" if problems_csv is not None else ""
+        err_console.print(
+            Text(
+                f"同一问题只列出前 {EXAMPLES_PER_GROUP} 处，另有 {left_out} 处未列出；{where}"
+                f"用 kaohe validate {_shell_word(str(ledger.source))} --all 逐一列出。"
+            )
+        )
     err_console.print(
         Text("请按“建议”一列改正台账后重新运行；可用 kaohe validate 查看全部问题（含警告）。")
     )
@@ -133,43 +273,68 @@ def score(
     ] = None,
 ) -> None:
     """计分：写出 unit_scores.csv、score_lines.csv、people.csv、problems.csv 等及 manifest.json。"""
-    from kaohe.outputs import manifest, write_scores
+    from kaohe.outdir import OutputError, display_path, output_folder, publish
+    from kaohe.outputs import SCORE_FILES, failed_manifest, manifest, write_failed, write_scores
     from kaohe.scoring import score as run_score
 
     day = _parse_date(as_of)
-    with _progress() as progress:
-        t = progress.add_task("读取台账…", total=None)
-        led, rl, rp = _load(ledger, rules)
-        if not led.ok:
-            progress.stop()
-            out.mkdir(parents=True, exist_ok=True)
-            from kaohe.outputs import write_csv
-
-            write_csv(led.problems, out / "problems.csv")
-            _report_errors(led)
-            raise typer.Exit(1)
-        progress.update(t, description="计分…")
-        try:
-            scores = run_score(led, rl, as_of=day)
-        except ValueError as err:
-            raise UserError(str(err)) from None
-        progress.update(t, description="写出结果…")
-        meta = manifest(
-            scores,
-            ledger_source=str(ledger),
-            ledger_sha256=led.fingerprint,
-            rules_source=str(rules) if rules is not None else "params/2022.yaml（默认）",
-            rules_sha256=rules_fingerprint(rp),
-            rules_title=rl.meta.title,
-        )
-        write_scores(scores, out, meta)
+    rp = rules or DEFAULT_RULES
+    rules_source = str(rules) if rules is not None else "params/2022.yaml（默认）"
+    # The folder always holds one whole run: the scores, or (a ledger with errors) only this
+    # ledger's problems.csv; anything else (interrupted, bad rules, disk full) leaves it as it was.
+    failed: Ledger | LedgerError | None = None
+    try:
+        with (
+            publish(out, output_folder(SCORE_FILES), inputs=[ledger, rp]) as stage,
+            _progress() as progress,
+        ):
+            t = progress.add_task("读取台账…", total=None)
+            try:
+                led, rl, rp = _load(ledger, rules)
+                if not led.ok:
+                    failed = led
+            except LedgerError as err:
+                failed = err
+            if failed is not None:
+                fingerprint = failed.fingerprint if isinstance(failed, Ledger) else None
+                n_err = failed.problems.filter(pl.col("severity") == "error").height
+                meta = failed_manifest(
+                    n_err, str(ledger), fingerprint, rules_source, rules_fingerprint(rp), day
+                )
+                with stage.writing():
+                    write_failed(failed.problems, stage.path, meta)
+            else:
+                progress.update(t, description="计分…")
+                try:
+                    scores = run_score(led, rl, as_of=day)
+                except ValueError as err:
+                    raise UserError(str(err)) from None
+                progress.update(t, description="写出结果…")
+                meta = manifest(
+                    scores,
+                    ledger_source=str(ledger),
+                    ledger_sha256=led.fingerprint,
+                    rules_source=rules_source,
+                    rules_sha256=rules_fingerprint(rp),
+                    rules_title=rl.meta.title,
+                )
+                with stage.writing():
+                    write_scores(scores, stage.path, meta)
+    except OutputError as err:
+        raise UserError(str(err), code=1) from None
+    if isinstance(failed, LedgerError):
+        raise failed
+    if failed is not None:
+        _report_errors(failed)
+        err_console.print(Text(f"{display_path(out)}/ 中现在只有本次的 problems.csv（未计分）。"))
+        raise typer.Exit(1)
     us = scores.unit_scores
     warn_n = scores.problems.filter(pl.col("severity") == "warning").height
     view = "全年" if scores.annual else f"截至 {scores.end}"
     out_console.print(
         Text(
             f"已计分（{view}）：{us.height} 个单位，{scores.score_lines.height} 条计分明细，"
-            f"{warn_n} 条警告。结果写入 {out}/"
+            f"{warn_n} 条警告。结果写入 {display_path(out)}/"
         )
     )
 
@@ -178,8 +343,15 @@ def score(
 def validate(
     ledger: Annotated[Path, typer.Argument(help="台账：.xlsx 工作簿或 CSV 文件夹")],
     rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help=f"逐一列出全部问题（默认同一工作表、列的同一问题只列前 {EXAMPLES_PER_GROUP} 处）",
+        ),
+    ] = False,
 ) -> None:
-    """核对台账：列出全部错误和警告；有错误时退出码为 1。"""
+    """核对台账：列出错误和警告（同一问题多处时列出处数和前几处）；有错误时退出码为 1。"""
     with _progress() as progress:
         progress.add_task("读取台账…", total=None)
         led, _, _ = _load(ledger, rules)
@@ -188,9 +360,16 @@ def validate(
         return
     n_err = led.errors.height
     n_warn = led.problems.height - n_err
-    out_console.print(
-        problems_table(led.problems, f"台账 {ledger}：{n_err} 处错误，{n_warn} 条警告")
+    left_out = print_problems(
+        out_console, led.problems, f"台账 {ledger}：{n_err} 处错误，{n_warn} 条警告", show_all
     )
+    if left_out:
+        out_console.print(
+            Text(
+                f"同一问题只列出前 {EXAMPLES_PER_GROUP} 处，另有 {left_out} 处未列出；"
+                f"加 --all 逐一列出全部 {led.problems.height} 处。"
+            )
+        )
     if n_err:
         raise typer.Exit(1)
 
@@ -242,17 +421,29 @@ def sample(
     ],
     seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 2022,
     rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="--out 已存在时整体替换它（默认拒绝覆盖）")
+    ] = False,
 ) -> None:
-    """生成一年的模拟台账（台账格式），用于演示和测试。"""
-    from kaohe.sample import generate_sample, write_sample
+    """生成一年的模拟台账（台账格式），用于演示和测试。不会覆盖已有的文件或文件夹（除非加 --force）。"""
+    from kaohe.outdir import OutputError, display_path
+    from kaohe.sample import generate_sample, sample_format, sample_output, write_sample
 
+    try:
+        fmt = sample_format(out)
+    except ValueError as err:
+        raise UserError(str(err)) from None
     rl = load_rules(rules)
-    with _progress() as progress:
-        progress.add_task("生成模拟台账…", total=None)
-        sheets = generate_sample(rl, seed)
-        write_sample(sheets, out, "xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    try:
+        with sample_output(out, force) as stage, _progress() as progress:
+            progress.add_task("生成模拟台账…", total=None)
+            sheets = generate_sample(rl, seed)
+            with stage.writing():
+                write_sample(sheets, stage.path, fmt)
+    except OutputError as err:
+        raise UserError(str(err), code=1) from None
     n = sheets["报送"].height
-    out_console.print(Text(f"已生成模拟台账（种子 {seed}，{n} 条信息）：{out}"))
+    out_console.print(Text(f"已生成模拟台账（种子 {seed}，{n} 条信息）：{display_path(out)}"))
 
 
 @app.command()
@@ -273,6 +464,7 @@ def report(
     ),
 ) -> None:
     """生成离线 HTML 报告（papermill 执行笔记本，nbconvert 导出，不含代码）及 Excel 表格。"""
+    from kaohe.outdir import OutputError
     from kaohe.periods import ReportDataError
     from kaohe.report import ReportError, plan, plan_all, render
 
@@ -304,7 +496,7 @@ def report(
                 progress=show_bar,
                 status=lambda m: err_console.print(Text(f"  {m}"), soft_wrap=True),
             )
-        except ReportError as err:
+        except (ReportError, OutputError) as err:  # OutputError: the folder cannot be written
             err_console.print(Text(f"错误：{err}"), soft_wrap=True)
             raise typer.Exit(1) from None
         out_console.print(
@@ -334,6 +526,7 @@ def explore(
 ) -> None:
     """生成信息工作查询页（可切换单位、人员的图表和可搜索表格；离线 HTML，不含代码）。"""
     from kaohe.explore import render_html
+    from kaohe.outdir import OutputError
     from kaohe.periods import ReportDataError
     from kaohe.report import ReportError
 
@@ -343,6 +536,9 @@ def explore(
         )
     except (ReportError, ReportDataError) as err:
         err_console.print(Text(str(err)))
+        raise typer.Exit(1) from None
+    except OutputError as err:  # the folder cannot be written, or another run holds it
+        err_console.print(Text(f"错误：{err}"), soft_wrap=True)
         raise typer.Exit(1) from None
     out_console.print(
         Text(f"已生成 {files.html}（{files.size / 1e6:.1f} MB，{files.seconds:.1f} 秒）")
@@ -358,7 +554,12 @@ def simulate(
     html: Annotated[bool, typer.Option("--html/--no-html", help="是否生成 HTML 报告")] = True,
 ) -> None:
     """规则模拟：同一台账分别按基准规则和情景规则计分，比较谁得谁失。"""
-    from kaohe.outputs import write_csv
+    import os
+
+    from kaohe import __version__
+    from kaohe.outdir import OutputError, display_path, output_folder, publish
+    from kaohe.outputs import file_sha256, write_csv
+    from kaohe.report import FAILED
     from kaohe.scenario import load_scenario, scenario_rules
     from kaohe.simulate import compare, comparison_csv_table
 
@@ -367,15 +568,59 @@ def simulate(
     if year is not None and year != baseline.meta.year:
         raise UserError(f"情景的基准规则是 {baseline.meta.year} 年度的，与 --year {year} 不符")
     out_dir = out or Path("reports") / str(baseline.meta.year) / "模拟" / scenario.stem
-    with _progress() as progress:
-        t = progress.add_task("读取台账…", total=None)
-        led = _read_checked(ledger, baseline, progress)
-        progress.update(t, description="按基准规则和情景规则计分…")
-        c = compare(led, baseline, changed)
-        write_csv(comparison_csv_table(c), out_dir / "comparison.csv")
-        write_csv(c.by_clause, out_dir / "by_clause.csv")
-        write_csv(c.lines_changed, out_dir / "lines_changed.csv")
-        write_csv(c.prizes, out_dir / "prizes.csv")
+    stem = f"模拟-{scenario.stem}"
+    csvs = ("comparison.csv", "by_clause.csv", "lines_changed.csv", "prizes.csv")
+    known = {*csvs, "manifest.json", f"{stem}.html", f"{stem}.ipynb", f"{stem}{FAILED}"}
+    page: Path | None = None
+    try:
+        with publish(out_dir, output_folder(known), inputs=[ledger, scenario, sc.base]) as stage:
+            with _progress() as progress:
+                t = progress.add_task("读取台账…", total=None)
+                led = _read_checked(ledger, baseline, progress)
+                progress.update(t, description="按基准规则和情景规则计分…")
+                c = compare(led, baseline, changed)
+                tables = (comparison_csv_table(c), c.by_clause, c.lines_changed, c.prizes)
+                with stage.writing():
+                    for name, table in zip(csvs, tables, strict=True):
+                        write_csv(table, stage.path / name)
+                if html:
+                    from kaohe.report import ReportError
+                    from kaohe.sim_report import render_simulation
+
+                    progress.update(t, description="生成模拟报告…")
+                    try:
+                        with stage.writing():
+                            # a failed notebook is kept for diagnosis in the output folder,
+                            # beside the previous run (which it does not change)
+                            stage.real.mkdir(parents=True, exist_ok=True)
+                            made = render_simulation(scenario, ledger, stage.path, stage.real)
+                            page = stage.final(made)
+                    except ReportError as err:
+                        raise UserError(str(err), code=1) from None
+            stage.write_manifest(
+                {
+                    "kaohe_version": __version__,
+                    "command": "simulate",
+                    "status": "ok",
+                    "message": f"规则模拟：{sc.name}",
+                    "ledger": {"source": str(ledger), "sha256": led.fingerprint},
+                    "scenario": {
+                        "source": str(scenario),
+                        "sha256": file_sha256(scenario),
+                        "name": sc.name,
+                    },
+                    "rules": {
+                        "source": os.path.relpath(sc.base)
+                        if sc.base.is_relative_to(Path.cwd().resolve())
+                        else str(sc.base),
+                        "sha256": file_sha256(sc.base),
+                        "title": baseline.meta.title,
+                    },
+                    "files": {},
+                }
+            )
+    except OutputError as err:
+        raise UserError(str(err), code=1) from None
     u = c.units
     gain = u.filter(pl.col("delta") > 0).height
     lose = u.filter(pl.col("delta") < 0).height
@@ -383,14 +628,12 @@ def simulate(
     out_console.print(
         Text(
             f"情景“{sc.name}”：{gain} 个单位得分增加，{lose} 个减少，{crossed} 个越过基本任务分线；"
-            f"排名变化 {u.filter(pl.col('rank_change') != 0).height} 个。结果写入 {out_dir}/"
+            f"排名变化 {u.filter(pl.col('rank_change') != 0).height} 个。"
+            f"结果写入 {display_path(out_dir)}/"
         )
     )
-    if html:
-        from kaohe.sim_report import render_simulation
-
-        path = render_simulation(scenario, ledger, out_dir)
-        out_console.print(Text(f"模拟报告：{path}"))
+    if page is not None:
+        out_console.print(Text(f"模拟报告：{display_path(page)}"))
 
 
 @app.command()
@@ -404,6 +647,8 @@ def sweep(
     out: Annotated[Path | None, typer.Option("--out", help="输出文件夹")] = None,
 ) -> None:
     """参数扫描：一条规则取一组值，看各单位总分和排名如何变化（所有取值一次算完）。"""
+    from kaohe import __version__
+    from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import write_csv
     from kaohe.rules import read_rules_mapping, rules_from_mapping
     from kaohe.sim_report import sweep_html
@@ -415,48 +660,101 @@ def sweep(
     base_rules = rules_from_mapping(mapping, str(rp))
     vals = parse_values(values)
     out_dir = out or Path("reports") / str(base_rules.meta.year) / "扫描"
-    with _progress() as progress:
-        t = progress.add_task("读取台账…", total=None)
-        led = _read_checked(ledger, base_rules, progress)
-        progress.update(t, description=f"扫描 {len(vals)} 个取值…")
-        table, method = run_sweep(led, mapping, path, vals, source=str(rp))
-        write_csv(table, out_dir / "sweep.csv")
-        html_path = sweep_html(table, path, out_dir / "sweep.html")
+    known = {"sweep.csv", "sweep.html", "manifest.json"}
+    try:
+        with publish(out_dir, output_folder(known), inputs=[ledger, rp]) as stage:
+            with _progress() as progress:
+                t = progress.add_task("读取台账…", total=None)
+                led = _read_checked(ledger, base_rules, progress)
+                progress.update(t, description=f"扫描 {len(vals)} 个取值…")
+                table, method = run_sweep(led, mapping, path, vals, source=str(rp))
+                with stage.writing():
+                    write_csv(table, stage.path / "sweep.csv")
+                    sweep_html(table, path, stage.path / "sweep.html")
+            stage.write_manifest(
+                {
+                    "kaohe_version": __version__,
+                    "command": "sweep",
+                    "status": "ok",
+                    "message": f"参数扫描：{path}",
+                    "ledger": {"source": str(ledger), "sha256": led.fingerprint},
+                    "rules": {
+                        "source": str(rules) if rules is not None else "params/2022.yaml（默认）",
+                        "sha256": rules_fingerprint(rp),
+                        "title": base_rules.meta.title,
+                    },
+                    "parameter": path,
+                    "values": [str(v) for v in vals],
+                    "method": method,
+                    "files": {},
+                }
+            )
+    except OutputError as err:
+        raise UserError(str(err), code=1) from None
     how = "一次向量化计算" if method == "vectorised" else "逐值完整计分（此参数不能向量化）"
+    shown = display_path(out_dir)
     out_console.print(
         Text(
-            f"已扫描 {path} 的 {len(vals)} 个取值（{how}）。结果：{out_dir / 'sweep.csv'}，图表：{html_path}"
+            f"已扫描 {path} 的 {len(vals)} 个取值（{how}）。"
+            f"结果：{shown}/sweep.csv，图表：{shown}/sweep.html"
         )
     )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, like Ctrl+C: output being written is cleaned up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _interrupted(err: BaseException) -> NoReturn:
+    # a second Ctrl+C (or SIGTERM) while saying so would end in a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    cause = err if isinstance(err, KeyboardInterrupt) else err.__cause__
+    if isinstance(cause, Terminated):
+        err_console.print(Text("已中止：收到终止信号（SIGTERM）。"))
+        sys.exit(128 + signal.SIGTERM)
+    err_console.print(Text("已中止（Ctrl+C）。"))
+    sys.exit(130)
+
+
+def _usage_error(err: cli_text.UsageError) -> NoReturn:
+    if not isinstance(err, cli_text.NoArgsIsHelpError):  # that one has shown the help
+        message = cli_text.usage_message(err)
+        end = "" if message.endswith(("。", "？")) else "。"
+        err_console.print(Text(f"命令用法有误：{message}{end}"))
+        for line in cli_text.usage_lines(err):
+            err_console.print(Text(line))
+    sys.exit(err.exit_code)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="kaohe")  # also under python -m kaohe
         sys.exit(code if isinstance(code, int) else 0)
     except UserError as err:
         err_console.print(Text(f"错误：{err}"))
         sys.exit(err.code)
-    except RulesError as err:
+    except RulesError as err:  # the rules or scenario file (ScenarioError is a RulesError)
         err_console.print(Text(str(err)))
-        sys.exit(2)
+        sys.exit(1)
     except LedgerError as err:
-        err_console.print(problems_table(err.problems, str(err)))
+        print_problems(err_console, err.problems, str(err))
+        sys.exit(1)
+    except OutputError as err:  # an output folder that cannot be written (safety net)
+        err_console.print(Text(f"错误：{err}"))
         sys.exit(1)
     except typer.Exit as e:
         sys.exit(e.exit_code)
-    except typer.Abort:
-        err_console.print(Text("已中止。"))
-        sys.exit(130)
-    except Exception as err:  # usage errors and the unexpected: no traceback
-        if hasattr(err, "format_message") and hasattr(err, "exit_code"):
-            # a usage error of the command line (typer/click): missing or bad arguments
-            err_console.print(
-                Text(
-                    f"命令用法有误：{err.format_message().rstrip('.')}。用 kaohe --help 或 kaohe 命令 --help 查看用法。"
-                )
-            )
-            sys.exit(err.exit_code)
+    except (KeyboardInterrupt, typer.Abort) as err:
+        _interrupted(err)
+    except cli_text.UsageError as err:  # the command line itself: missing or bad arguments
+        _usage_error(err)
+    except Exception as err:  # the unexpected: no traceback
         err_console.print(
             Text(f"内部错误：{type(err).__name__}: {err}。请把此信息和所用台账报告给维护者。")
         )

@@ -14,7 +14,11 @@ that live in the page itself:
 - tables are plain escaped HTML with a small inline script that adds a search box, a filter
   menu and click-to-sort headers (without JavaScript they are still complete tables);
 - in a live JupyterLab session `controls()` adds ipywidgets to re-focus every view; it
-  returns nothing elsewhere (papermill, the HTML export), where widgets cannot work.
+  returns nothing elsewhere (papermill, the HTML export), where widgets cannot work;
+- the page stays small on a large ledger: a table longer than GRID_ROWS lists the chosen
+  unit's rows (`for_page`), the person menu past PERSON_OPTIONS people the chosen unit's, each
+  with a note saying what is left out and where to find it; the delay boxes carry five numbers
+  per box and their outliers, not every adoption. A normal year is shown whole.
 
 A year-to-date total here means what it means in the quarterly notification
 (`views.ytd_totals`): every score line except the clauses judged on the whole year.
@@ -31,7 +35,6 @@ import contextlib
 import json
 import os
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +43,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from kaohe import views
@@ -49,7 +53,7 @@ from kaohe.names import person as person_key
 from kaohe.periods import ReportDataError, elapsed_share, months_between, year_label
 from kaohe.render import NOWRAP_CHARS, Html, esc, fmt_value
 from kaohe.rules import SCALE, Rules
-from kaohe.scoring import Scores, score, unit_counts, valued_adoptions
+from kaohe.scoring import Scores, score, unit_counts
 from kaohe.views import Column, Table
 
 if TYPE_CHECKING:
@@ -72,6 +76,12 @@ KERNEL_NAME = "kaohe"
 KERNEL_DISPLAY_NAME = "kaohe（项目环境）"
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
 STATUS_LABELS = {"adopted": "已录用", "submitted": "已报送，未录用", "missing": "未报送"}
+# The most rows one table lists on the page (a display limit, not a rule of the assessment):
+# a longer table keeps the chosen unit's rows (`for_page`). A normal year never reaches it.
+GRID_ROWS = 2000
+# The most people the person chart's menu offers (each brings three traces of every month;
+# a longer menu is no use to a reader); past it, the chosen unit's people.
+PERSON_OPTIONS = 200
 
 
 # ---- what is explored ----------------------------------------------------------------------------
@@ -85,7 +95,9 @@ class Explorer:
     scores: Scores  # up to `as_of` (the whole year when as_of is None)
     unit: str  # canonical unit name
     person: str | None  # a person's name (whitespace removed), or None
-    _history: dict[date, Scores] = field(default_factory=dict, repr=False, compare=False)
+    # year-to-date totals at earlier days (views.ytd_totals), kept rather than whole Scores:
+    # a month's score lines of a million-item ledger are 1.6 M rows
+    _history: dict[date, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def rules(self) -> Rules:
@@ -114,19 +126,21 @@ class Explorer:
         g = self.rules.unit_group(self.unit)
         return f"{g.name}类" if g.kind == "department" else g.name
 
-    def scores_at(self, day: date) -> Scores:
-        """The engine's scores up to `day` (at most `end`), computed once per day."""
+    def ytd_at(self, day: date) -> pl.DataFrame:
+        """`views.ytd_totals` of the engine's scores up to `day` (at most `end`), scored once
+        per day."""
         day = min(day, self.end)
         if day == self.end:
-            return self.scores
+            return views.ytd_totals(self.scores, self.rules)
         if day not in self._history:
-            self._history[day] = score(self.ledger, self.rules, as_of=day)
+            scores = score(self.ledger, self.rules, as_of=day)
+            self._history[day] = views.ytd_totals(scores, self.rules)
         return self._history[day]
 
     @cached_property
     def adoptions(self) -> pl.DataFrame:
         """Valued adoptions (one per item and publication) dated up to `end`."""
-        a, _ = valued_adoptions(self.ledger, self.rules)
+        a = self.ctx.valued
         return a.filter(pl.col("adopted").is_between(self.start, self.end))
 
     @cached_property
@@ -278,6 +292,28 @@ def _publication_name() -> pl.Expr:
     return pl.format("{}{}", pl.col("pub_agency"), pl.col("pub_title"))
 
 
+def for_page(table: Table, x: Explorer, where: str, limit: int | None = None) -> Table:
+    """A table as the page lists it. Up to `limit` rows (default GRID_ROWS, a display limit,
+    not a rule of the assessment) it is unchanged. A longer one keeps, when it has a unit
+    column, only the chosen unit's rows, else its first rows; in both cases at most `limit`,
+    and a note before the table's own says how many of how many are listed and `where` the
+    rest are. The page of a large ledger stays small; a normal year's tables are whole."""
+    limit = GRID_ROWS if limit is None else limit
+    df = table.frame
+    if df.height <= limit:
+        return table
+    if "unit" in df.columns:
+        own = df.filter(pl.col("unit") == x.unit)
+        what = f"默认单位“{x.unit}”的" + (
+            f"前{limit}行（该单位共{own.height}行）" if own.height > limit else f"{own.height}行"
+        )
+    else:
+        own = df
+        what = f"前{limit}行"
+    cut = f"本表共{df.height}行，超过本页上限{limit}行，只列出{what}；{where}。"
+    return replace(table, frame=own.head(limit), note=cut + (table.note or ""), empty=cut)
+
+
 def _months_frame(x: Explorer) -> pl.DataFrame:
     return pl.DataFrame(
         {"month": months_between(x.start, x.end)}, schema={"month": pl.String}
@@ -298,7 +334,7 @@ def monthly_scores(x: Explorer) -> pl.DataFrame:
     """
     parts = []
     for month, day in month_ends(x.rules, x.end):
-        t = views.ytd_totals(x.scores_at(day), x.rules)
+        t = x.ytd_at(day)
         parts.append(
             t.select(
                 "unit", "group", "kind", "order", "group_order", "base", "base_u", "ytd_u"
@@ -391,9 +427,15 @@ def tasks_table(x: Explorer) -> Table:
     )
 
 
-def problems_table(x: Explorer) -> Table:
-    """The problems the reader and the engine found (errors stop scoring; warnings listed)."""
-    return views.problems_table(x.scores)
+def problems_table(x: Explorer, limit: int | None = None) -> Table:
+    """The problems the reader and the engine found (errors stop scoring; warnings listed);
+    on a large ledger the first `limit` (default GRID_ROWS)."""
+    return for_page(
+        views.problems_table(x.scores),
+        x,
+        "完整清单见 kaohe score 输出的 problems.csv，或运行 kaohe validate 台账",
+        limit,
+    )
 
 
 # ---- items, adoptions, publications --------------------------------------------------------------
@@ -517,8 +559,10 @@ ITEM_COLUMNS = (
 )
 
 
-def items_table(x: Explorer) -> Table:
-    return Table(
+def items_table(x: Explorer, limit: int | None = None) -> Table:
+    """Every unit's items; on a large ledger (more than `limit` rows, default GRID_ROWS) only
+    the chosen unit's, at most `limit` of them, with a note saying so."""
+    table = Table(
         "信息明细",
         f"各单位信息及录用、得分明细（截至{x.end.isoformat()}）",
         unit_items(x),
@@ -526,6 +570,13 @@ def items_table(x: Explorer) -> Table:
         note="得分为该单位从这条信息得到的计分明细之和（录用分、批示加分、好信息加分、报送未录用分，"
         "协作信息按份额）；按全年判断的条款和约稿不计入单条信息。",
         empty="没有信息。",
+    )
+    return for_page(
+        table,
+        x,
+        "其他单位的信息明细可用 kaohe explore --unit 单位名称 生成该单位的查询页；"
+        "每条信息的计分明细见 kaohe score 输出的 score_lines.csv",
+        limit,
     )
 
 
@@ -653,11 +704,11 @@ WRITER_COLUMNS = (
 )
 
 
-def writers_table(x: Explorer, young_only: bool = False) -> Table:
+def writers_table(x: Explorer, young_only: bool = False, limit: int | None = None) -> Table:
     df = writers(x)
     if young_only:
         df = df.filter(pl.col("young"))
-        return Table(
+        table = Table(
             "年轻干部",
             f"年轻干部信息工作情况（截至{x.end.isoformat()}，{df.height}人）",
             df,
@@ -665,13 +716,22 @@ def writers_table(x: Explorer, young_only: bool = False) -> Table:
             note="年轻干部按人员名单（信息员表）的标注统计。",
             empty="人员名单中没有标注年轻干部。",
         )
-    return Table(
-        "撰稿人",
-        f"撰稿人、信息员的信息数和录用率（截至{x.end.isoformat()}）",
-        df,
-        WRITER_COLUMNS,
-        note="录用率＝第一撰稿信息中被录用的篇数÷第一撰稿信息篇数；角色“未登记”指不在人员名单中的撰稿人。",
-        empty="没有撰稿人。",
+    else:
+        table = Table(
+            "撰稿人",
+            f"撰稿人、信息员的信息数和录用率（截至{x.end.isoformat()}）",
+            df,
+            WRITER_COLUMNS,
+            note="录用率＝第一撰稿信息中被录用的篇数÷第一撰稿信息篇数；"
+            "角色“未登记”指不在人员名单中的撰稿人。",
+            empty="没有撰稿人。",
+        )
+    return for_page(
+        table,
+        x,
+        "其他单位的人员可用 kaohe explore --unit 单位名称 查看；"
+        "全部人员见 kaohe score 输出的 people.csv",
+        limit,
     )
 
 
@@ -745,7 +805,7 @@ def quarter_comparison(x: Explorer) -> pl.DataFrame:
         if q.start > x.end:
             break
         end = min(q.end, x.end)
-        ytd = views.ytd_totals(x.scores_at(end), x.rules)
+        ytd = x.ytd_at(end)
         before = (
             prev
             if prev is not None
@@ -830,20 +890,26 @@ def plans_vs_actual(x: Explorer) -> pl.DataFrame:
     months = _months_frame(x)
     known = x.ledger.items.filter(pl.col("submitted") <= x.end)["item_id"].implode()
     adopted_ids = x.adoptions["item_id"].unique().implode()
+    # Rows are flagged before grouping: a membership test inside the aggregation is evaluated
+    # once per group against the whole list.
     plans = (
         x.ledger.plans.join(months.select("month"), on="month")
+        .with_columns(pl.col("item_id").is_in(known).alias("_known"))
         .group_by("unit", "month")
         .agg(
             pl.len().cast(pl.Int64).alias("planned"),
-            pl.col("item_id").is_in(known).sum().cast(pl.Int64).alias("fulfilled"),
+            pl.col("_known").sum().cast(pl.Int64).alias("fulfilled"),
         )
     )
     subs = (
-        x.items.with_columns(pl.col("submitted").dt.strftime("%Y-%m").alias("month"))
+        x.items.with_columns(
+            pl.col("submitted").dt.strftime("%Y-%m").alias("month"),
+            pl.col("item_id").is_in(adopted_ids).alias("_adopted"),
+        )
         .group_by("unit", "month")
         .agg(
             pl.len().cast(pl.Int64).alias("submitted"),
-            pl.col("item_id").is_in(adopted_ids).sum().cast(pl.Int64).alias("adopted"),
+            pl.col("_adopted").sum().cast(pl.Int64).alias("adopted"),
         )
     )
     return (
@@ -912,8 +978,8 @@ def plan_rows(x: Explorer) -> pl.DataFrame:
     )
 
 
-def plans_table(x: Explorer) -> Table:
-    return Table(
+def plans_table(x: Explorer, limit: int | None = None) -> Table:
+    table = Table(
         "月度计划",
         f"月度报送计划逐条落实情况（截至{x.end.isoformat()}）",
         plan_rows(x),
@@ -931,6 +997,9 @@ def plans_table(x: Explorer) -> Table:
         ),
         note="“未报送”：计划表未填信息编号，或所填编号在台账中（截至该日）没有对应信息。",
         empty="没有月度计划。",
+    )
+    return for_page(
+        table, x, "其他单位的计划可用 kaohe explore --unit 单位名称 生成该单位的查询页", limit
     )
 
 
@@ -1163,8 +1232,9 @@ def overview_table(x: Explorer) -> Table:
 
 def header(x: Explorer, issued: date | None = None) -> Html:
     """The page head: what was read and scored, up to which day, and the unit shown first."""
+    from kaohe.render import fingerprints, issue_row  # the page is dated by the ledger
+
     ctx = x.ctx
-    issued = issued or date.today()
     rows = [
         ("台账", ctx.ledger_path),
         ("台账指纹（sha256）", ctx.ledger_sha256),
@@ -1173,7 +1243,7 @@ def header(x: Explorer, issued: date | None = None) -> Html:
         ("数据截至", x.end.isoformat() + ("（全年）" if x.scores.annual else "（年度累计）")),
         ("默认单位", x.unit),
         ("默认人员", x.person or "—"),
-        ("生成日期", issued.isoformat()),
+        issue_row(ctx.ledger, issued),
     ]
     meta = "".join(
         f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>"
@@ -1192,7 +1262,7 @@ def header(x: Explorer, issued: date | None = None) -> Html:
         "表格上方可输入关键字搜索、按单位筛选，点击表头排序。"
         "在 JupyterLab 中运行本笔记本时，还可用顶部的控件重新选择单位、人员和截至月份。</p>"
     )
-    return Html(body, "标题")
+    return Html(body, "标题", fingerprints(ctx))
 
 
 def unit_card(x: Explorer, unit: str | None = None) -> Html:
@@ -1659,6 +1729,17 @@ def person_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     from kaohe import charts
 
     people = df.select("unit", "name").unique(maintain_order=True)
+    cut = None
+    if people.height > PERSON_OPTIONS:  # a menu of the chosen unit's people (and the person)
+        mine = (pl.col("unit") == x.unit) | (pl.col("name") == (x.person or ""))
+        df = df.filter(mine)
+        cut = (
+            f"人员共{people.height}人，超过菜单上限{PERSON_OPTIONS}人，"
+            f"只列出默认单位“{x.unit}”的人员"
+            + (f"和{x.person}" if x.person and df.filter(pl.col("unit") != x.unit).height else "")
+            + "；其他单位的人员可用 kaohe explore --unit 单位名称 查看"
+        )
+        people = df.select("unit", "name").unique(maintain_order=True)
     options = [f"{n}（{u}）" for u, n in people.iter_rows()]
     chosen = people.with_row_index("i").filter(
         (pl.col("name") == (x.person or "")) & (pl.col("unit") == x.unit)
@@ -1712,6 +1793,19 @@ def person_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
         },
         yaxis={"rangemode": "tozero", "title": "篇"},
     )
+    if cut is not None:
+        fig.add_annotation(
+            text=charts.text(cut),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.18,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            font={"size": 12, "color": "#5d6d7e"},
+        )
+        fig.update_layout(margin={"b": 90})
     return fig
 
 
@@ -1819,24 +1913,124 @@ def items_heatmap(df: pl.DataFrame, x: Explorer) -> go.Figure:
     return fig
 
 
+def _interp(values: np.ndarray, p: float) -> float:
+    """plotly.js's quantile of sorted values (Lib.interp: position p·n − ½, linear between)."""
+    h = p * len(values) - 0.5
+    if h < 0:
+        return float(values[0])
+    if h > len(values) - 1:
+        return float(values[-1])
+    lo = int(np.floor(h))
+    frac = h - lo
+    return float(frac * values[int(np.ceil(h))] + (1 - frac) * values[lo])
+
+
+def delay_boxes(df: pl.DataFrame) -> pl.DataFrame:
+    """Per level with adoptions: the box plotly would draw from every adoption's days (its
+    default quartiles, whiskers to the last values within 1.5 × IQR), computed here so the
+    page carries five numbers per box instead of every adoption; and the outliers, one per
+    distinct number of days, with how many adoptions took that long and their publications.
+    df: adoption_delays(x).
+
+    Columns: level, n, q1, median, q3, lowerfence, upperfence, outlier_days (list),
+    outlier_texts (list).
+    """
+    rows = []
+    for lv, d in df.sort("level").group_by("level", maintain_order=True):
+        days = np.sort(d["days"].to_numpy())
+        q1, med, q3 = (_interp(days, p) for p in (0.25, 0.5, 0.75))
+        n = len(days)
+        i = int(np.searchsorted(days, q1 - 1.5 * (q3 - q1), side="left"))
+        j = int(np.searchsorted(days, q3 + 1.5 * (q3 - q1), side="right")) - 1
+        lf = min(q1, float(days[min(i, n - 1)]))
+        uf = max(q3, float(days[max(j, 0)]))
+        out = (
+            d.filter((pl.col("days") < lf) | (pl.col("days") > uf))
+            .group_by("days", "publication")
+            .len()
+            .sort(["days", "len", "publication"], descending=[False, True, False])
+            .group_by("days", maintain_order=True)
+            .agg(
+                pl.col("len").sum().alias("n"),
+                pl.col("publication").first().alias("only"),
+                pl.format("{}{}次", "publication", "len").head(3).str.join("、").alias("top"),
+                pl.len().alias("pubs"),
+            )
+            .with_columns(
+                pl.when(pl.col("n") == 1)
+                .then(pl.col("only"))
+                .otherwise(
+                    pl.format(
+                        "{}次录用（{}{}）",
+                        "n",
+                        "top",
+                        pl.when(pl.col("pubs") > 3).then(pl.lit("等")).otherwise(pl.lit("")),
+                    )
+                )
+                .alias("text")
+            )
+        )
+        rows.append(
+            {
+                "level": lv[0],
+                "n": n,
+                "q1": q1,
+                "median": med,
+                "q3": q3,
+                "lowerfence": lf,
+                "upperfence": uf,
+                "outlier_days": out["days"].to_list(),
+                "outlier_texts": out["text"].to_list(),
+            }
+        )
+    schema = {
+        "level": pl.String,
+        "n": pl.Int64,
+        "q1": pl.Float64,
+        "median": pl.Float64,
+        "q3": pl.Float64,
+        "lowerfence": pl.Float64,
+        "upperfence": pl.Float64,
+        "outlier_days": pl.List(pl.Int64),
+        "outlier_texts": pl.List(pl.String),
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
 def delay_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
-    """Days from submission to adoption, one box per level. df: adoption_delays(x)."""
+    """Days from submission to adoption, one box per level, drawn from its five numbers
+    (delay_boxes) with the outliers as points. df: adoption_delays(x)."""
     from kaohe import charts
 
     labels = dict(x.rules.levels.labels)
     fig = _figure("从报送到录用的天数（按刊物级别）", 420)
+    boxes = {r["level"]: r for r in delay_boxes(df).iter_rows(named=True)}
     for lv, color in charts.LEVEL_COLORS.items():
-        d = df.filter(pl.col("level") == lv)
-        if d.height == 0:
+        b = boxes.get(lv)
+        if b is None:
             continue
+        name = charts.text(labels[lv])
         fig.add_box(
-            y=d["days"].to_list(),
-            name=charts.text(labels[lv]),
+            x=[name],
+            q1=[b["q1"]],
+            median=[b["median"]],
+            q3=[b["q3"]],
+            lowerfence=[b["lowerfence"]],
+            upperfence=[b["upperfence"]],
+            name=name,
             marker_color=color,
-            boxpoints="outliers",
-            customdata=[charts.text(p) for p in d["publication"].to_list()],
-            hovertemplate="%{customdata}：%{y}天<extra></extra>",
+            boxpoints=False,
         )
+        if b["outlier_days"]:  # drawn where plotly draws a box's outliers: on its centre line
+            fig.add_scatter(
+                x=[name] * len(b["outlier_days"]),
+                y=b["outlier_days"],
+                mode="markers",
+                name=name,
+                marker={"color": color, "size": 6},
+                text=[charts.text(t) for t in b["outlier_texts"]],
+                hovertemplate="%{text}：%{y}天<extra></extra>",
+            )
     if not fig.data:
         fig.add_annotation(
             text="没有录用", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
@@ -1971,10 +2165,9 @@ def render_html(
     offline HTML in <out>/<year>/ (the report path of `kaohe report`). Parameters left None keep
     the notebook's defaults."""
     from kaohe import report
-    from kaohe.fastimport import defer_rfc3987_syntax
+    from kaohe.outdir import folder_lock
     from kaohe.rules import DEFAULT_RULES, load_rules
 
-    t0 = time.perf_counter()
     rules_path = Path(rules).resolve() if rules else None
     rl = load_rules(rules_path or DEFAULT_RULES)
     day = parse_day(as_of)
@@ -1997,28 +2190,14 @@ def render_html(
     stem = page_stem(year, name, day)
     title = f"{year_label(rl)}党委、政务信息工作查询" + (f"（{name}）" if name else "")
     spec = report.ReportSpec("year", year, None, notebook, stem, title)
-    out_dir = (Path(out) / str(year)).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with _without_session():
-        km = report.start_kernel(notebook.parent)
-    try:
-        defer_rfc3987_syntax()
-        exp = report.exporter()
-        executed = out_dir / f"{stem}.ipynb"
-        nb = report.execute(spec, params, executed, km, progress)
-    finally:
-        report.stop_kernel(km)
-    page = report.export_html(nb, title, exp)
-    bad = report.external_references(page)
-    if bad:
-        raise report.ReportError(
-            "查询页未生成：页面仍引用了网络资源（" + "；".join(bad[:5]) + "），离线无法打开。",
-            executed,
+    out_dir = Path(os.path.abspath(Path(out) / str(year)))
+    # the page and its executed notebook are published together (report.run_and_publish:
+    # staged, then renamed into place; the same bytes for the same inputs), under the lock of
+    # the folder; the kernel works in the notebook's folder, where its default paths point
+    with folder_lock(out_dir), _without_session():
+        return report.run_and_publish(
+            spec, params, out_dir, notebook.parent, progress, None, "查询页", cleanup=True
         )
-    data = page.encode("utf-8")
-    target = out_dir / f"{stem}.html"
-    report.write_atomic(target, data)
-    return report.ReportFiles(target, executed, None, time.perf_counter() - t0, len(data))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,13 +8,14 @@ Outputs are deterministic: the same scores give the same bytes.
 from __future__ import annotations
 
 import hashlib
-import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from kaohe import __version__
+from kaohe.outdir import write_manifest
 from kaohe.scoring import Scores
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -49,6 +50,11 @@ def score_lines_table(scores: Scores) -> pl.DataFrame:
     return scores.score_lines.drop("points_u")
 
 
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def manifest(
     scores: Scores,
     ledger_source: str,
@@ -57,8 +63,12 @@ def manifest(
     rules_sha256: str,
     rules_title: str,
 ) -> dict[str, Any]:
+    """What a complete `kaohe score` run scored (the files are added when it is written)."""
     return {
         "kaohe_version": __version__,
+        "command": "score",
+        "status": "ok",
+        "message": "已计分",
         "ledger": {"source": ledger_source, "sha256": ledger_sha256},
         "rules": {"source": rules_source, "sha256": rules_sha256, "title": rules_title},
         "view": "annual" if scores.annual else "year_to_date",
@@ -68,8 +78,30 @@ def manifest(
     }
 
 
+def failed_manifest(
+    n_errors: int,
+    ledger_source: str,
+    ledger_sha256: str | None,
+    rules_source: str,
+    rules_sha256: str,
+    as_of: date | None,
+) -> dict[str, Any]:
+    """A `kaohe score` run that stopped at a ledger with errors: only problems.csv is written."""
+    return {
+        "kaohe_version": __version__,
+        "command": "score",
+        "status": "failed",
+        "message": f"台账有 {n_errors} 处错误，未计分：见 problems.csv，改正台账后重新运行",
+        "ledger": {"source": ledger_source, "sha256": ledger_sha256},
+        "rules": {"source": rules_source, "sha256": rules_sha256},
+        "as_of": as_of.isoformat() if as_of else None,
+        "files": {},
+    }
+
+
 def write_scores(scores: Scores, out: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """Write every table of `scores` into `out` and a manifest.json naming what was scored."""
+    """Write every table of `scores` into `out` and a manifest.json naming what was scored
+    and the sha256 of every file."""
     out.mkdir(parents=True, exist_ok=True)
     tables = {
         "unit_scores.csv": unit_scores_table(scores),
@@ -80,12 +112,29 @@ def write_scores(scores: Scores, out: Path, meta: dict[str, Any]) -> dict[str, A
         "people_monthly.csv": scores.people_monthly,
         "problems.csv": scores.problems,
     }
-    files = {}
     for name, df in tables.items():
         write_csv(df, out / name)
-        files[name] = hashlib.sha256((out / name).read_bytes()).hexdigest()
-    meta = {**meta, "files": files}
-    (out / "manifest.json").write_text(
-        json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    return meta
+    return write_manifest(out, meta)
+
+
+def write_failed(problems: pl.DataFrame, out: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """The whole output of a run that found errors in the ledger: problems.csv and a manifest
+    with status "failed" (no scores: old scores beside this ledger's errors would mislead)."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(problems, out / "problems.csv")
+    return write_manifest(out, meta)
+
+
+# every file `kaohe score` writes (a folder holding only these is a kaohe run of old)
+SCORE_FILES = frozenset(
+    {
+        "unit_scores.csv",
+        "score_lines.csv",
+        "tasks.csv",
+        "unit_counts.csv",
+        "people.csv",
+        "people_monthly.csv",
+        "problems.csv",
+        "manifest.json",
+    }
+)

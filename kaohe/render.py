@@ -4,6 +4,10 @@ HTML is built here with `html.escape` around every value that comes from data: a
 ``<script>alert(1)</script>`` shows as text. Nothing is passed to a Markdown renderer.
 Excel sheets are written with xlsxwriter, strings with `write_string` and
 ``strings_to_formulas=False``, so text that looks like a formula (``=1+1``) stays text.
+
+Nothing here depends on the day it runs: the header and the workbooks carry the ledger's and
+the rules file's sha256, the kaohe version and the latest date recorded in the ledger (never
+"today"), so a rerun on the same inputs gives the same bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from typing import Any
 
 import polars as pl
 
+from kaohe import __version__
+from kaohe.model import Ledger
+from kaohe.periods import quarter_title
 from kaohe.views import (
     AnnualReport,
     Column,
@@ -32,14 +39,22 @@ from kaohe.views import (
 
 
 class Html:
-    """An HTML fragment the notebook displays as is (built here, escaped)."""
+    """An HTML fragment the notebook displays as is (built here, escaped). `meta` (the
+    fingerprints of a page header) goes into the output's metadata under "kaohe", where the
+    publisher of the report finds it (`kaohe.report.fingerprints`)."""
 
-    def __init__(self, body: str, label: str = "") -> None:
+    def __init__(self, body: str, label: str = "", meta: dict[str, str] | None = None) -> None:
         self.body = body
         self.label = label
+        self.meta = meta
 
     def _repr_html_(self) -> str:
         return self.body
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        return {"text/html": self.body}, ({"kaohe": dict(self.meta)} if self.meta else {})
 
     def __repr__(self) -> str:
         return f"<{self.label or 'HTML'}>"
@@ -154,10 +169,43 @@ def heading(text: str, level: int = 2) -> Html:
     return Html(f"<h{level}>{esc(text)}</h{level}>", text)
 
 
+def ledger_date(ledger: Ledger) -> date | None:
+    """The latest day anything happened in the ledger (submitted, adopted, awarded, a
+    commission delivered): the date a report's data reaches, not the day it was run."""
+    days = [
+        ledger.items["submitted"].max(),
+        ledger.adoptions["adopted"].max(),
+        ledger.awards["awarded"].max(),
+        ledger.commissions["delivered"].max(),
+    ]
+    found = [d for d in days if isinstance(d, date)]
+    return max(found) if found else None
+
+
+def issue_row(ledger: Ledger, issued: date | None = None) -> tuple[str, str]:
+    """The dating row of a page header: the day given, else the ledger's latest date."""
+    if issued is not None:
+        return ("生成日期", issued.isoformat())
+    day = ledger_date(ledger)
+    return ("台账记录至", day.isoformat() if day else "（台账中没有日期）")
+
+
+def fingerprints(ctx: Context) -> dict[str, str]:
+    """What identifies a report's inputs: ledger and rules file (path, sha256), kaohe version."""
+    day = ledger_date(ctx.ledger)
+    return {
+        "ledger": ctx.ledger_path,
+        "ledger_sha256": ctx.ledger_sha256,
+        "rules": ctx.rules_path,
+        "rules_sha256": ctx.rules_sha256,
+        "kaohe_version": __version__,
+        "ledger_date": day.isoformat() if day else "",
+    }
+
+
 def _header(
     title: str, subtitle: str, ctx: Context, as_of: str, kind: str, issued: date | None = None
 ) -> Html:
-    issued = issued or date.today()
     rows = [
         ("台账", f"{ctx.ledger_path}"),
         ("台账指纹（sha256）", ctx.ledger_sha256),
@@ -165,7 +213,8 @@ def _header(
         ("规则指纹（sha256）", ctx.rules_sha256),
         ("计分口径", kind),
         ("数据截至", as_of),
-        ("生成日期", issued.isoformat()),
+        issue_row(ctx.ledger, issued),
+        ("程序版本", f"kaohe {__version__}"),
     ]
     meta = "".join(
         f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>"
@@ -181,7 +230,7 @@ def _header(
         f'<table class="kh-meta">{meta}</table>'
         "</header>"
     )
-    return Html(body, "标题")
+    return Html(body, "标题", fingerprints(ctx))
 
 
 def quarter_header(r: QuarterReport, issued: date | None = None) -> Html:
@@ -229,9 +278,24 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def write_xlsx(tables: Sequence[Table], path: str | Path) -> Path:
+# The document date of a workbook that names none: fixed, like the zip entries' dates that
+# xlsxwriter writes, so the same tables give the same bytes.
+FIXED_CREATED = datetime(1980, 1, 1)
+
+
+def write_xlsx(
+    tables: Sequence[Table],
+    path: str | Path,
+    about: Sequence[tuple[str, str]] = (),
+    created: datetime | None = None,
+    title: str = "",
+) -> Path:
     """One sheet per table (title row, Chinese headers, rows, note), written to a temporary
-    file and renamed, so a reader never sees half a workbook."""
+    file and renamed, so a reader never sees half a workbook.
+
+    `about` (label, value) rows — what was scored, the fingerprints — become a last sheet
+    说明 and the workbook's custom document properties; `created` is the document date
+    (default `FIXED_CREATED`, never the clock): the same tables give the same bytes."""
     import xlsxwriter
 
     path = Path(path)
@@ -240,6 +304,17 @@ def write_xlsx(tables: Sequence[Table], path: str | Path) -> Path:
     os.close(fd)
     try:
         wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False})
+        about_text = "；".join(f"{k}：{v}" for k, v in about)
+        wb.set_properties(
+            {
+                "title": title,
+                "author": "kaohe",
+                "comments": about_text,
+                "created": created or FIXED_CREATED,
+            }
+        )
+        for k, v in about:
+            wb.set_custom_property(k, v)
         f_title = wb.add_format({"bold": True, "font_size": 13})
         f_head = wb.add_format(
             {
@@ -315,6 +390,14 @@ def write_xlsx(tables: Sequence[Table], path: str | Path) -> Path:
                 )
                 ws.set_column(c_i, c_i, min(max(width, 6), 60))
             ws.freeze_panes(first, 0)
+        if about:
+            ws = wb.add_worksheet(_sheet_name("说明", used))
+            ws.write_string(0, 0, title or "说明", f_title)
+            for r_i, (k, v) in enumerate(about, start=2):
+                ws.write_string(r_i, 0, k, f_head)
+                ws.write_string(r_i, 1, v, f_text)
+            ws.set_column(0, 0, max(len(k) for k, _ in about) * 2 + 2)
+            ws.set_column(1, 1, min(max(len(v) for _, v in about) + 2, 90))
         wb.close()
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
@@ -332,14 +415,49 @@ def _excel_note(path: Path) -> Html:
     )
 
 
+def workbook_about(title: str, ctx: Context, as_of: str) -> list[tuple[str, str]]:
+    """The 说明 sheet of a report's workbook: which report, inputs and fingerprints."""
+    day = ledger_date(ctx.ledger)
+    return [
+        ("报告", title),
+        ("数据截至", as_of),
+        ("台账", ctx.ledger_path),
+        ("台账指纹（sha256）", ctx.ledger_sha256),
+        ("规则文件", ctx.rules_path),
+        ("规则指纹（sha256）", ctx.rules_sha256),
+        ("台账记录至", day.isoformat() if day else ""),
+        ("程序版本", f"kaohe {__version__}"),
+    ]
+
+
+def _created(ctx: Context) -> datetime | None:
+    """A workbook's document date: the ledger's latest date (the same inputs, the same date)."""
+    day = ledger_date(ctx.ledger)
+    return datetime(day.year, day.month, day.day) if day else None
+
+
 def quarter_excel(r: QuarterReport, out_dir: str | Path) -> Html:
     """Write the notification's tables to <out_dir>/<stem>.xlsx and say so."""
-    path = write_xlsx(quarter_excel_tables(r), Path(out_dir) / f"{r.stem}.xlsx")
+    title = quarter_title(r.rules, r.quarter)
+    path = write_xlsx(
+        quarter_excel_tables(r),
+        Path(out_dir) / f"{r.stem}.xlsx",
+        workbook_about(title, r.ctx, r.quarter.end.isoformat()),
+        _created(r.ctx),
+        title,
+    )
     return _excel_note(path)
 
 
 def annual_excel(a: AnnualReport, out_dir: str | Path) -> Html:
-    path = write_xlsx(annual_excel_tables(a), Path(out_dir) / f"{a.stem}.xlsx")
+    title = a.title
+    path = write_xlsx(
+        annual_excel_tables(a),
+        Path(out_dir) / f"{a.stem}.xlsx",
+        workbook_about(title, a.ctx, a.scores.end.isoformat()),
+        _created(a.ctx),
+        title,
+    )
     return _excel_note(path)
 
 

@@ -7,28 +7,49 @@ then nbconvert exports it without code cells through the ``kaohe_report`` templa
 loads nothing from the internet. The kernel is started first, so it boots while this process
 imports papermill and nbconvert.
 
-Outputs, in <out>/<year>/: ``2022Q3-季度通报.html`` (or ``2022-年度考核.html``), the executed
-notebook ``….ipynb`` beside it, and the ``….xlsx`` tables the notebook writes. The HTML is
-written to a temporary file and renamed, so there is never half a report. A failed cell stops
-the run with the cell's error in Chinese; the executed notebook is kept for inspection and no
-HTML is written.
+Outputs, in <out>/<year>/, one bundle: ``2022Q3-季度通报.html`` (or ``2022-年度考核.html``),
+the executed notebook ``….ipynb`` beside it, and the ``….xlsx`` tables the notebook writes.
+
+Publishing (`Stage`): the notebook runs with its kernel's working folder in a hidden staging
+folder beside the bundle (``out_dir = "."``), so the workbook is written there; the HTML and
+the finished notebook are written there too; then the three files are renamed into place,
+and if any step fails none of the new files is left and the old bundle is restored whole. A
+run holds `kaohe.outdir.folder_lock` on <out>/<year>: two runs never interleave.
+
+Reruns on the same inputs give the same bytes (`finish_notebook`): cell ids from the cell's
+index, figure and table ids from the page title, the input fingerprints and the cell's index
+(plotly and the grids draw random ones), no timings or timestamps in the notebook, and the
+workbook dated by the ledger. Every file carries the fingerprints (ledger and rules sha256,
+kaohe version): the page's header and footer, the notebook's metadata ``kaohe``, the
+workbook's document properties and 说明 sheet.
+
+A failed cell stops the run with the cell's error in Chinese; the executed notebook is kept
+for inspection as ``<stem>.失败.ipynb`` (never under the bundle's name) and nothing of the
+bundle changes. A folder that cannot be written (``--out`` a file, read-only, a full disk)
+raises `kaohe.outdir.OutputError` naming the folder and the fix.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
+import hashlib
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from kaohe import __version__
 from kaohe.fastimport import defer_rfc3987_syntax
+from kaohe.outdir import OutputError, _cannot_write, folder_lock
 from kaohe.periods import (
     ReportDataError,
     annual_stem,
@@ -49,6 +70,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "kaohe_report"
 STARTUP_TIMEOUT = 120  # seconds for the kernel to come up
 CELL_TIMEOUT = 600  # seconds for one cell
+BUNDLE = (".ipynb", ".xlsx", ".html")  # the files of a report, in the order they are published
+FAILED = ".失败.ipynb"  # the executed notebook of a failed run, kept for diagnosis
+STAGE_SUFFIX = ".kaohe-stage"
 
 Kind = Literal["quarter", "year"]
 
@@ -162,7 +186,10 @@ def start_kernel(cwd: Path) -> KernelManager:
         km = ProjectKernelManager(kernel_name="kaohe", transport="ipc", ip=ip)
     else:
         km = ProjectKernelManager(kernel_name="kaohe")
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    # a kernel started from inside JupyterLab inherits JPY_SESSION_NAME; an unattended run is
+    # never live (kaohe.explore.is_live)
+    env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     km.start_kernel(
         cwd=str(cwd),
         env=env,
@@ -188,15 +215,51 @@ def _clean(text: str) -> str:
     return _ANSI.sub("", text or "").strip()
 
 
+def _keep(executed: Path, keep_as: Path | None) -> Path | None:
+    """Move the executed notebook of a failed run to `keep_as` (if given); where it is now."""
+    if not executed.is_file():
+        return None
+    if keep_as is None:
+        return executed
+    try:
+        os.replace(executed, keep_as)
+    except OSError:
+        return None
+    return keep_as
+
+
+_OS_ERROR = re.compile(r"\[Errno (\d+)\][^'\"]*(?:['\"](.*)['\"])?")
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+_DENIED = (errno.EACCES, errno.EPERM)
+
+
+def _output_errno(evalue: str, folder: Path) -> int | None:
+    """The errno of an error a cell met writing into `folder` (a full disk, a read-only or
+    forbidden folder), or None for any other error."""
+    m = _OS_ERROR.search(evalue or "")
+    if m is None:
+        return None
+    code = int(m.group(1))
+    if code in _FULL:
+        return code
+    if code in _DENIED and m.group(2):
+        target = Path(m.group(2))
+        if not target.is_absolute() or folder in target.parents:
+            return code
+    return None
+
+
 def execute(
     spec: ReportSpec,
     params: dict[str, Any],
     executed: Path,
     km: KernelManager,
     progress: bool = True,
+    keep_as: Path | None = None,
 ) -> Any:
     """Execute the notebook with papermill on the running kernel `km`; the executed notebook
-    is written to `executed` (also when a cell fails). Returns the notebook node."""
+    is written to `executed`. Returns the notebook node. When a cell fails, the executed
+    notebook is moved to `keep_as` (if given) for diagnosis and the error names it."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -213,11 +276,24 @@ def execute(
             execution_timeout=CELL_TIMEOUT,
         )
     except PapermillExecutionError as err:
+        kept = _keep(executed, keep_as)
+        where = (
+            f"执行后的笔记本已保留，可打开查看出错的单元格和完整信息：{kept}"
+            if kept
+            else "执行后的笔记本未能保留"
+        )
+        folder = (keep_as or executed).parent
+        code = _output_errno(err.evalue, executed.parent)
+        if code is not None:
+            raise OutputError(
+                _cannot_write(folder, OSError(code, os.strerror(code)))
+                + f"（{spec.notebook.name} 的第 {err.exec_count} 个代码单元格写文件时出错，"
+                f"报告未生成；{where}）"
+            ) from None
         raise ReportError(
             f"报告未生成：{spec.notebook.name} 的第 {err.exec_count} 个代码单元格执行出错"
-            f"——{err.ename}：{_clean(err.evalue).rstrip('。.')}。执行后的笔记本已保留，"
-            f"可打开查看出错的单元格和完整信息：{executed}",
-            executed,
+            f"——{err.ename}：{_clean(err.evalue).rstrip('。.')}。{where}",
+            kept,
         ) from None
     except Exception as err:
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -234,8 +310,10 @@ def execute(
             )
         else:
             raise
-        kept = executed if executed.exists() else None
-        raise ReportError(f"报告未生成：{why}。{_clean(str(err))}", kept) from None
+        kept = _keep(executed, keep_as)
+        detail = _clean(str(err)).rstrip("。.")
+        tail = f"。执行后的笔记本已保留：{kept}" if kept else ""
+        raise ReportError(f"报告未生成：{why}。{detail}{tail}", kept) from None
 
 
 # ---- export -----------------------------------------------------------------------------------
@@ -314,13 +392,264 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a report is for reading
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for reading
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ---- the same bytes for the same inputs ------------------------------------------------------
+
+# Ids drawn at random when a cell's output is made: plotly's figure divs (uuid4) and the
+# exploration page's tables (kaohe.explore.grid).
+_RANDOM_ID = re.compile(
+    r'\bid="([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+    r'|kh-[a-z]+-[0-9a-f]{12})"'
+)
+_TIMINGS = ("start_time", "end_time", "duration")
+
+
+def fingerprints(nb: Any) -> dict[str, str]:
+    """What the notebook's page header says it scored (`kaohe.render.Html.meta`: ledger and
+    rules path and sha256, the ledger's latest date) and the kaohe version."""
+    found: dict[str, str] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            meta = (out.get("metadata") or {}).get("kaohe")
+            if isinstance(meta, dict):
+                found = {str(k): str(v) for k, v in meta.items()}
+                break
+        if found:
+            break
+    return {**found, "kaohe_version": __version__}
+
+
+def _fixed_id(old: str, seed: str) -> str:
+    d = hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    if old.startswith("kh-"):
+        return old[: old.rindex("-") + 1] + d[:12]
+    return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
+
+
+def _pin_html_ids(html: str, seed: str) -> str:
+    for n, old in enumerate(dict.fromkeys(_RANDOM_ID.findall(html))):
+        html = html.replace(old, _fixed_id(old, f"{seed}\0{n}"))
+    return html
+
+
+def finish_notebook(nb: Any, title: str, name: str) -> Any:
+    """Make the executed notebook `nb` (in place) the same for the same inputs, and say what
+    it was made from: cell ids from the cell's index; the random ids of figures and tables
+    replaced by ids drawn from the title, the fingerprints and the cell's index; no timings
+    or timestamps (papermill's, nbclient's); the file's own name as papermill's output path;
+    the fingerprints in ``metadata.kaohe``. Returns `nb`."""
+    meta = fingerprints(nb)
+    seed = "\0".join([title, meta.get("ledger_sha256", ""), meta.get("rules_sha256", "")])
+    nb.metadata["kaohe"] = meta
+    nb.nbformat_minor = max(int(nb.get("nbformat_minor", 0)), 5)
+    pm = nb.metadata.get("papermill")
+    if isinstance(pm, dict):
+        for key in _TIMINGS:
+            pm.pop(key, None)
+        pm["output_path"] = name
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"kh-{i:03d}"
+        cm = cell.get("metadata", {})
+        cm.pop("execution", None)
+        if isinstance(cm.get("papermill"), dict):
+            for key in _TIMINGS:
+                cm["papermill"].pop(key, None)
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = out.get("data") or {}
+            html = data.get("text/html")
+            if html is None:
+                continue
+            text = html if isinstance(html, str) else "".join(html)
+            data["text/html"] = _pin_html_ids(text, f"{seed}\0{i}")
+    return nb
+
+
+def notebook_bytes(nb: Any) -> bytes:
+    import nbformat
+
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
+
+
+# ---- publishing a bundle -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def writing(folder: Path) -> Iterator[None]:
+    """An OS error met while writing into `folder` becomes an OutputError naming it."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as err:
+        raise OutputError(_cannot_write(folder, err)) from None
+
+
+def make_folder(folder: Path) -> None:
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+
+
+def failed_notebook(folder: Path, stem: str) -> Path:
+    """Where the executed notebook of a failed run is kept: never the bundle's own name."""
+    return folder / f"{stem}{FAILED}"
+
+
+class Stage:
+    """A hidden folder beside a bundle where its new files are made, then published together.
+
+    `publish` renames the staged files over the old ones (the page last); if a rename fails,
+    the ones already renamed are put back, so the folder holds the old bundle or the new one,
+    never a mix. A bundle file the new run did not make (a workbook the notebook no longer
+    writes) is removed with the old bundle."""
+
+    def __init__(self, folder: Path, stem: str) -> None:
+        self.folder = folder
+        self.stem = stem
+        with writing(folder):
+            self.path = Path(tempfile.mkdtemp(prefix=f".{stem}.", suffix=STAGE_SUFFIX, dir=folder))
+
+    @staticmethod
+    def clear_stale(folder: Path, stem: str) -> None:
+        """Remove what a killed run left behind (call only while holding the folder's lock)."""
+        for p in folder.glob(f".{glob.escape(stem)}.*{STAGE_SUFFIX}"):
+            shutil.rmtree(p, ignore_errors=True)
+
+    def file(self, suffix: str) -> Path:
+        return self.path / f"{self.stem}{suffix}"
+
+    def target(self, suffix: str) -> Path:
+        return self.folder / f"{self.stem}{suffix}"
+
+    def write(self, suffix: str, data: bytes) -> Path:
+        path = self.file(suffix)
+        with writing(self.folder):
+            path.write_bytes(data)
+        return path
+
+    def publish(self) -> dict[str, Path]:
+        """Rename the staged bundle into place; returns the published files by suffix."""
+        new = {sfx: self.file(sfx) for sfx in BUNDLE if self.file(sfx).is_file()}
+        backups: dict[str, Path] = {}
+        done: list[str] = []
+        with writing(self.folder):
+            try:
+                for sfx in BUNDLE:
+                    old = self.target(sfx)
+                    if old.is_file():
+                        backups[sfx] = self.path / f"旧{sfx}"
+                        _preserve(old, backups[sfx])
+                for sfx in BUNDLE:
+                    if sfx in new:
+                        _install(new[sfx], self.target(sfx))
+                    elif sfx in backups:
+                        self.target(sfx).unlink()
+                    done.append(sfx)
+            except BaseException:
+                for sfx in reversed(done):
+                    with contextlib.suppress(OSError):
+                        if sfx in backups:
+                            os.replace(backups[sfx], self.target(sfx))
+                        else:
+                            self.target(sfx).unlink(missing_ok=True)
+                raise
+        with contextlib.suppress(OSError):
+            failed_notebook(self.folder, self.stem).unlink(missing_ok=True)  # now out of date
+        return {sfx: self.target(sfx) for sfx in new}
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _preserve(path: Path, backup: Path) -> None:
+    """A second name for the old file (a hard link; a copy where links are not possible)."""
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copy2(path, backup)
+
+
+def _install(src: Path, dst: Path) -> None:
+    os.chmod(src, 0o666 & ~_umask())
+    os.replace(src, dst)
+
+
+def run_and_publish(
+    spec: ReportSpec,
+    params: dict[str, Any],
+    out_dir: Path,
+    kernel_cwd: Path | None = None,
+    progress: bool = True,
+    status: Callable[[str], None] | None = None,
+    noun: str = "报告",
+    cleanup: bool = False,
+    failed_dir: Path | None = None,
+) -> ReportFiles:
+    """Execute `spec`'s notebook and publish the bundle `spec.stem`.{html,ipynb,xlsx} in
+    `out_dir` (created; the caller holds its lock). The kernel works in the staging folder
+    unless `kernel_cwd` is given: a notebook writing to "." writes into the bundle.
+    `cleanup`: first remove staging folders a killed run left (only under the lock).
+    The executed notebook of a failed run is kept in `failed_dir` (default `out_dir`)."""
+    t0 = time.perf_counter()
+    say = status or (lambda _m: None)
+    make_folder(out_dir)
+    failed = failed_notebook(failed_dir or out_dir, spec.stem)
+    if cleanup:
+        Stage.clear_stale(out_dir, spec.stem)
+    stage = Stage(out_dir, spec.stem)
+    try:
+        say(f"启动内核，执行 {spec.notebook.name}…")
+        km = start_kernel(kernel_cwd or stage.path)
+        try:
+            defer_rfc3987_syntax()
+            exp = exporter()  # import nbconvert and load the template while the kernel boots
+            with writing(out_dir):
+                nb = execute(spec, params, stage.file(".ipynb"), km, progress, failed)
+        except ReportError as err:
+            old = [stage.target(sfx).name for sfx in BUNDLE if stage.target(sfx).is_file()]
+            if old:  # say that the files beside the kept notebook are older ones
+                raise ReportError(
+                    f"{err}（同一文件夹中的 {'、'.join(old)} 是此前生成的，未被改动）",
+                    err.notebook,
+                ) from None
+            raise
+        finally:
+            stop_kernel(km)
+        say("导出 HTML…")
+        finish_notebook(nb, spec.title, f"{spec.stem}.ipynb")
+        html = export_html(nb, spec.title, exp)
+        bad = external_references(html)
+        nb_data = notebook_bytes(nb)
+        if bad:
+            with writing(failed.parent):
+                write_atomic(failed, nb_data)
+            raise ReportError(
+                f"{noun}未生成：页面仍引用了网络资源（" + "；".join(bad[:5]) + "），离线无法打开。"
+                f"这是 kaohe 的缺陷，请报告维护者（执行后的笔记本：{failed}）。",
+                failed,
+            )
+        data = html.encode("utf-8")
+        stage.write(".ipynb", nb_data)
+        stage.write(".html", data)
+        files = stage.publish()
+    finally:
+        stage.discard()
+    return ReportFiles(
+        files[".html"], files[".ipynb"], files.get(".xlsx"), time.perf_counter() - t0, len(data)
+    )
 
 
 # ---- the whole ----------------------------------------------------------------------------
@@ -334,48 +663,18 @@ def render(
     progress: bool = True,
     status: Callable[[str], None] | None = None,
 ) -> ReportFiles:
-    """Execute `spec`'s notebook and publish it into <out>/<year>/."""
-    t0 = time.perf_counter()
-    say = status or (lambda _m: None)
-    out_dir = (out / str(spec.year)).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Execute `spec`'s notebook and publish it into <out>/<year>/, holding the folder's lock."""
     if not spec.notebook.is_file():
         raise ReportError(f"找不到报告笔记本 {spec.notebook}")
     ledger = ledger.resolve()
     if not ledger.exists():
         raise ReportError(f"找不到台账 {ledger}：请用 --ledger 给出 .xlsx 工作簿或 CSV 文件夹")
     rules_path = (rules or DEFAULT_RULES).resolve()
-    target = out_dir / f"{spec.stem}.html"
-    executed = out_dir / f"{spec.stem}.ipynb"
-    say(f"启动内核，执行 {spec.notebook.name}…")
-    km = start_kernel(NOTEBOOKS)
-    try:
-        defer_rfc3987_syntax()
-        exp = exporter()  # import nbconvert and load the template while the kernel boots
-        nb = execute(spec, spec.parameters(ledger, rules_path, out_dir), executed, km, progress)
-    except ReportError as err:
-        if target.exists():  # say that the HTML beside the failed notebook is an older one
-            raise ReportError(
-                f"{err}（同一文件夹中的 {target.name} 是此前生成的，未被改动）", err.notebook
-            ) from None
-        raise
-    finally:
-        stop_kernel(km)
-    say("导出 HTML…")
-    html = export_html(nb, spec.title, exp)
-    bad = external_references(html)
-    if bad:
-        raise ReportError(
-            "报告未生成：页面仍引用了网络资源（" + "；".join(bad[:5]) + "），离线无法打开。"
-            "这是 kaohe 的缺陷，请报告维护者。",
-            executed,
-        )
-    data = html.encode("utf-8")
-    write_atomic(target, data)
-    xlsx = out_dir / f"{spec.stem}.xlsx"
-    return ReportFiles(
-        target, executed, xlsx if xlsx.exists() else None, time.perf_counter() - t0, len(data)
-    )
+    out_dir = Path(os.path.abspath(out / str(spec.year)))
+    # out_dir "." : the kernel works in the staging folder, where the workbook then goes
+    params = spec.parameters(ledger, rules_path, Path("."))
+    with folder_lock(out_dir):
+        return run_and_publish(spec, params, out_dir, None, progress, status, cleanup=True)
 
 
 def plan_all(rules_path: Path | None, year: int | str | None = None) -> list[ReportSpec]:

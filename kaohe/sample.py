@@ -4,7 +4,8 @@
 officers and writers, items with Chinese titles in the style of 政务信息, adoptions at every
 level, awards, commissions, monthly plans. `generate_bulk` builds a large valid ledger,
 vectorised, for the benchmark. `write_sample` writes either as a CSV folder or an .xlsx
-workbook.
+workbook; `save_sample` (the `kaohe sample` command) does so whole and atomically, and never over
+an existing file or folder unless forced.
 
 Everything drawn comes from the rules object (units, groups, bases, tasks, publications and
 their forms, agencies, awards, issuers, plan categories, period, officers): a unit or a
@@ -17,9 +18,11 @@ gives the same frames, and the same bytes once written.
 
 from __future__ import annotations
 
+import os
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +33,7 @@ import numpy as np
 import polars as pl
 
 from kaohe.model import SHEETS
+from kaohe.outdir import Staging, display_path, publish
 from kaohe.rules import Group, Publication, RosterUnit, Rules
 
 # ---- simulation knobs (not rules) ---------------------------------------------------------
@@ -1836,6 +1840,63 @@ def write_sample(
         _write_xlsx(sheets, out)
     else:
         raise ValueError(f"未知的输出格式 {fmt!r}，应为 csv 或 xlsx")
+
+
+def sample_format(out: Path) -> Literal["csv", "xlsx"]:
+    """The format `out` asks for: .xlsx a workbook, no suffix a CSV folder; else refused."""
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        return "xlsx"
+    if suffix == "":
+        return "csv"
+    raise ValueError(
+        f"--out {display_path(out)}：模拟台账只能写成 .xlsx 工作簿（以 .xlsx 结尾）"
+        f"或 CSV 文件夹（名称不带扩展名），不能写成 {display_path(out.suffix)}："
+        f"请改为 {display_path(out.with_suffix('.xlsx'))} 或 {display_path(out.with_suffix(''))}"
+    )
+
+
+def _replaceable(force: bool) -> Callable[[Path, str], str | None]:
+    """May a sample replace what is at `out`? Never without --force (it may be the office's
+    real ledger); with --force a file, or a folder holding only CSV files."""
+
+    def check(real: Path, shown: str) -> str | None:
+        if not os.path.lexists(real):
+            return None
+        if not force:
+            return (
+                f"{shown} 已存在：kaohe sample 不会覆盖已有的文件或文件夹（它可能是真实的台账）。"
+                "请用 --out 换一个新位置；确认要整体替换时加 --force"
+            )
+        if real.is_dir():
+            other = sorted(n for n in os.listdir(real) if not n.lower().endswith(".csv"))
+            if other:
+                names = "、".join(display_path(n) for n in other[:3])
+                names += "等" if len(other) > 3 else ""
+                return (
+                    f"{shown} 中有台账 CSV 以外的文件（{names}），--force 也不会删除它们："
+                    "请用 --out 换一个位置"
+                )
+        return None
+
+    return check
+
+
+@contextmanager
+def sample_output(out: Path, force: bool = False) -> Iterator[Staging]:
+    """Where a sample ledger for `out` is written: a staging folder (CSV) or file (.xlsx)
+    beside `out`, swapped in whole when the block ends. An existing `out` is replaced only with
+    `force`. Refusals and write failures raise OutputError (ValueError for a bad suffix)."""
+    kind: Literal["folder", "file"] = "folder" if sample_format(out) == "csv" else "file"
+    with publish(out, _replaceable(force), kind=kind) as stage:
+        yield stage
+
+
+def save_sample(sheets: dict[str, pl.DataFrame], out: Path, force: bool = False) -> None:
+    """Write a sample ledger to `out` (format from the suffix, see `sample_format`), whole and
+    atomic (see `sample_output`)."""
+    with sample_output(out, force) as stage, stage.writing():
+        write_sample(sheets, stage.path, sample_format(out))
 
 
 def _write_xlsx(sheets: dict[str, pl.DataFrame], out: Path) -> None:

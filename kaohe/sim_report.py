@@ -4,6 +4,7 @@ rendering, on the same offline machinery as the quarterly and annual reports."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ import plotly.io as pio
 import polars as pl
 
 from kaohe.charts import CONFIG, NEGATIVE, POSITIVE, group_colors, house_template, new_figure, text
-from kaohe.render import Html, esc
+from kaohe.render import Html, esc, ledger_date
 from kaohe.rules import Rules
 from kaohe.scenario import Scenario, load_scenario, scenario_rules
 from kaohe.simulate import Comparison, compare
@@ -32,6 +33,7 @@ class SimulationReport:
     ledger_sha256: str
     base_sha256: str
     scenario_sha256: str
+    ledger_date: date | None = None  # the latest date in the ledger (dates the page)
 
 
 def simulation_report(scenario_path: str | Path, ledger_path: str | Path) -> SimulationReport:
@@ -50,6 +52,7 @@ def simulation_report(scenario_path: str | Path, ledger_path: str | Path) -> Sim
         ledger_sha256=ctx.ledger.fingerprint,
         base_sha256=hashlib.sha256(sc.base.read_bytes()).hexdigest(),
         scenario_sha256=hashlib.sha256(Path(scenario_path).read_bytes()).hexdigest(),
+        ledger_date=ledger_date(ctx.ledger),
     )
 
 
@@ -68,13 +71,23 @@ def header(r: SimulationReport, issued: date | None = None) -> Html:
         ("基准规则", f"{sc.base.name}（{r.baseline_rules.meta.title}）"),
         ("基准规则指纹（sha256）", r.base_sha256),
         ("情景文件指纹（sha256）", r.scenario_sha256),
-        ("生成日期", (issued or date.today()).isoformat()),
+        ("生成日期", issued.isoformat())
+        if issued
+        else ("台账记录至", r.ledger_date.isoformat() if r.ledger_date else "（台账中没有日期）"),
     ]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    meta = {
+        "ledger": r.ledger_path,
+        "ledger_sha256": r.ledger_sha256,
+        "rules": str(sc.base),
+        "rules_sha256": r.base_sha256,
+        "scenario_sha256": r.scenario_sha256,
+    }
     return Html(
         f'<header class="kh-header"><h1>规则模拟：{esc(sc.name)}</h1>'
         f'<table class="kh-meta">{body}</table></header>',
         "页眉",
+        meta,
     )
 
 
@@ -278,49 +291,26 @@ def winners_losers(r: SimulationReport) -> go.Figure:
 # ---- rendering ---------------------------------------------------------------------------
 
 
-def render_simulation(scenario_path: Path, ledger: Path, out_dir: Path) -> Path:
-    """Execute notebooks/simulate.ipynb for the scenario and publish offline HTML."""
-    from kaohe.fastimport import defer_rfc3987_syntax
-    from kaohe.report import (
-        NOTEBOOKS,
-        ReportError,
-        ReportSpec,
-        execute,
-        export_html,
-        exporter,
-        external_references,
-        start_kernel,
-        stop_kernel,
-        write_atomic,
-    )
+def render_simulation(
+    scenario_path: Path, ledger: Path, out_dir: Path, failed_dir: Path | None = None
+) -> Path:
+    """Execute notebooks/simulate.ipynb for the scenario and publish offline HTML with its
+    executed notebook (together, the same bytes for the same inputs: `report.run_and_publish`).
+    The caller holds the lock of `out_dir`. A failed run keeps its executed notebook as
+    ``模拟-<情景>.失败.ipynb`` in `failed_dir` (default `out_dir`)."""
+    from kaohe.report import NOTEBOOKS, ReportSpec, run_and_publish
 
     sc = load_scenario(scenario_path)
-    out_dir = out_dir.resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(os.path.abspath(out_dir))
     stem = f"模拟-{Path(scenario_path).stem}"
     spec = ReportSpec("year", 0, None, NOTEBOOKS / "simulate.ipynb", stem, f"规则模拟：{sc.name}")
     params = {
         "scenario_path": str(Path(scenario_path).resolve()),
         "ledger_path": str(ledger.resolve()),
-        "out_dir": str(out_dir),
+        "out_dir": ".",  # the staging folder, where the kernel works
     }
-    km = start_kernel(NOTEBOOKS)
-    try:
-        defer_rfc3987_syntax()
-        exp = exporter()
-        executed = out_dir / f"{stem}.ipynb"
-        nb = execute(spec, params, executed, km, progress=False)
-    finally:
-        stop_kernel(km)
-    page = export_html(nb, spec.title, exp)
-    bad = external_references(page)
-    if bad:
-        raise ReportError(
-            "报告未生成：页面仍引用了网络资源（" + "；".join(bad[:5]) + "）", executed
-        )
-    target = out_dir / f"{stem}.html"
-    write_atomic(target, page.encode("utf-8"))
-    return target
+    files = run_and_publish(spec, params, out_dir, progress=False, failed_dir=failed_dir)
+    return files.html
 
 
 def sweep_figures(table: pl.DataFrame, path: str) -> list[go.Figure]:
@@ -364,6 +354,8 @@ def sweep_html(table: pl.DataFrame, path: str, out: Path) -> Path:
     from kaohe.report import write_atomic
 
     figs = sweep_figures(table, path)
+    # fixed figure ids (plotly draws random ones): the same sweep gives the same bytes
+    key = hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
     parts = [
         pio.to_html(
             f,
@@ -371,6 +363,7 @@ def sweep_html(table: pl.DataFrame, path: str, out: Path) -> Path:
             include_mathjax=False,
             full_html=False,
             config=CONFIG,
+            div_id=f"kh-sweep-{key}-{i}",
         )
         for i, f in enumerate(figs)
     ]

@@ -283,16 +283,22 @@ def test_a_failed_cell_stops_the_run_in_chinese(tmp_path: Path) -> None:
     assert "台账" in r.stderr and "无法计分" in r.stderr and "不存在的处" in r.stderr
     assert "Traceback" not in r.stderr
     folder = out / "2022"
-    assert (folder / "2022Q2-季度通报.ipynb").is_file()  # kept for inspection
-    assert "已保留" in r.stderr
-    assert not list(folder.glob("*.html")) and not list(folder.glob(".*"))
+    # kept for inspection under a name that is not the report's
+    kept = folder / "2022Q2-季度通报.失败.ipynb"
+    assert kept.is_file() and "已保留" in r.stderr and str(kept) in r.stderr.replace("\n", "")
+    assert sorted(p.name for p in folder.iterdir()) == [kept.name]
     # a report made earlier stays whole, and the message says it is the earlier one
-    old = folder / "2022Q2-季度通报.html"
-    old.write_text("<html>此前的报告</html>", encoding="utf-8")
+    old = {
+        folder / "2022Q2-季度通报.html": b"<html>\xe6\xad\xa4\xe5\x89\x8d</html>",
+        folder / "2022Q2-季度通报.ipynb": b"{}",
+        folder / "2022Q2-季度通报.xlsx": b"PK",
+    }
+    for path, data in old.items():
+        path.write_bytes(data)
     r = kaohe("report", "--quarter", "2022Q2", "--ledger", str(ledger), "--out", str(out))
     assert r.returncode == 1 and "是此前生成的，未被改动" in r.stderr
-    assert old.read_text(encoding="utf-8") == "<html>此前的报告</html>"
-    assert not list(folder.glob(".*"))
+    assert {p: p.read_bytes() for p in old} == old  # no new notebook beside the old page
+    assert sorted(p.name for p in folder.iterdir()) == sorted([kept.name, *(p.name for p in old)])
 
 
 def test_bad_arguments_are_refused_before_anything_runs(tmp_path: Path) -> None:
