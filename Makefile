@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_pages.py
 
 # Render every shipped scenario (params/scenarios/*.yaml) on the sample year.
 simulate: $(STAMP)
@@ -53,7 +54,7 @@ lab: $(STAMP)
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 sample: $(STAMP)
-	$(BIN)/kaohe sample --seed 2022 --out $(LEDGER)
+	$(BIN)/kaohe sample --seed 2022 --out $(LEDGER) --force
 
 # Re-pin after changing dependencies in pyproject.toml (and environment.yml).
 lock: $(STAMP)

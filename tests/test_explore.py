@@ -426,6 +426,71 @@ def test_adoption_delays_count_days_from_submission(tx: explore.Explorer) -> Non
     assert s["max_days"] == 31
 
 
+def test_delay_boxes_are_the_quartiles_and_whiskers_plotly_draws(tx: explore.Explorer) -> None:
+    # days 1,1,2,2,3,3,4,4,5,5,50,50 (n = 12); plotly's quantile at p is the sorted value at
+    # position p·12 − ½, linear between: q1 at 2.5 → (2+2)/2 = 2, median at 5.5 → (3+4)/2 =
+    # 3.5, q3 at 8.5 → (5+5)/2 = 5; IQR 3: whiskers to the last values within [2 − 4.5,
+    # 5 + 4.5] = [−2.5, 9.5], i.e. 1 and 5; the two adoptions of 50 days are outliers.
+    days = [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 50, 50]
+    pubs = ["甲"] * 10 + ["乙", "丙"]
+    df = pl.DataFrame({"level": ["city"] * 12, "days": days, "publication": pubs})
+    b = explore.delay_boxes(df).row(0, named=True)
+    assert (b["n"], b["q1"], b["median"], b["q3"]) == (12, 2.0, 3.5, 5.0)
+    assert (b["lowerfence"], b["upperfence"]) == (1.0, 5.0)
+    assert b["outlier_days"] == [50] and b["outlier_texts"] == ["2次录用（丙1次、乙1次）"]
+    # one outlier adoption is named by its publication, as a point of the raw box was
+    one = explore.delay_boxes(df.head(11)).row(0, named=True)
+    assert one["outlier_days"] == [50] and one["outlier_texts"] == ["乙"]
+    # the page carries the five numbers of the box and one point per outlier, named
+    (box,) = explore.delay_chart(df.head(10), tx).data
+    assert box.y is None and list(box.q1) == [2.0] and list(box.median) == [3.0]
+    box, points = explore.delay_chart(df, tx).data
+    assert list(box.q3) == [5.0] and list(box.upperfence) == [5.0]
+    assert list(points.y) == [50] and list(points.text) == ["2次录用（丙1次、乙1次）"]
+
+
+def test_a_long_items_table_lists_the_chosen_units_rows_and_says_so(
+    sample: explore.Explorer,
+) -> None:
+    every = explore.unit_items(sample)
+    own = every.filter(pl.col("unit") == TALENT)
+    assert explore.items_table(sample).frame.equals(every)  # the sample year is whole
+    assert own.height > 10
+    t = explore.items_table(sample, limit=10)
+    assert t.frame.equals(own.head(10))
+    assert t.note is not None and t.note.startswith(
+        f"本表共{every.height}行，超过本页上限10行，只列出默认单位“{TALENT}”的前10行"
+        f"（该单位共{own.height}行）；其他单位的信息明细可用 kaohe explore --unit 单位名称 "
+        "生成该单位的查询页；每条信息的计分明细见 kaohe score 输出的 score_lines.csv。得分为"
+    )
+    t = explore.items_table(sample, limit=own.height + 1)
+    assert t.frame.equals(own) and f"只列出默认单位“{TALENT}”的{own.height}行；" in (t.note or "")
+    # the page shows the cut above the table's own note, and its filter menu the one unit
+    page = str(explore.grid(t, selected=TALENT))
+    assert page.count("<option") == 2 and "超过本页上限" in page
+
+
+def test_a_unit_with_no_rows_in_a_cut_table_says_why_it_is_empty(tx: explore.Explorer) -> None:
+    # tx: 人才综合处 X1 to X4 and 社会保险处's share of X1, five rows; 柯桥区 has none
+    x = explore.retarget(tx, unit="柯桥区")
+    t = explore.items_table(x, limit=2)
+    assert t.frame.height == 0
+    assert t.empty.startswith("本表共5行，超过本页上限2行，只列出默认单位“柯桥区”的0行；")
+    assert t.empty in str(explore.grid(t, selected="柯桥区"))
+
+
+def test_a_long_problem_list_shows_its_first_rows(sample: explore.Explorer) -> None:
+    full = views.problems_table(sample.scores)
+    assert full.frame.height == 9
+    t = explore.problems_table(sample, limit=4)
+    assert t.frame.equals(full.frame.head(4))
+    assert (t.note or "").startswith(
+        "本表共9行，超过本页上限4行，只列出前4行；完整清单见 kaohe score 输出的 problems.csv，"
+        "或运行 kaohe validate 台账。"
+    )
+    assert explore.problems_table(sample).frame.equals(full.frame)
+
+
 def test_missing_and_unregistered_writers_are_found(tx: explore.Explorer) -> None:
     g = explore.writer_gaps(tx).filter(pl.col("unit") == TALENT).row(0, named=True)
     assert g["items"] == 4 and g["no_writer"] == 1 and g["no_writer_share"] == 0.25
@@ -574,6 +639,27 @@ def test_every_figure_has_the_house_style_and_a_menu_where_one_is_chosen(
     top = own.sort("adoptions", descending=True)["publication"][0]
     labels, active = _menu(figs["publication_units"])
     assert labels[active] == top
+
+
+def test_a_long_person_menu_keeps_the_chosen_units_people_and_says_so(
+    sample: explore.Explorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    df = explore.person_monthly(sample)
+    everyone = df.select("unit", "name").unique().height
+    own = sorted(df.filter(pl.col("unit") == TALENT)["name"].unique().to_list())
+    whole = explore.person_chart(df, sample)
+    assert len(_menu(whole)[0]) == everyone  # the sample year's menu has everybody
+    monkeypatch.setattr(explore, "PERSON_OPTIONS", everyone - 1)
+    fig = explore.person_chart(df, sample)
+    labels, active = _menu(fig)
+    assert sorted(labels) == sorted(f"{n}（{TALENT}）" for n in own)
+    assert labels[active] == f"{sample.person}（{TALENT}）"
+    assert len(fig.data) == 3 * len(own)
+    notes = [a.text for a in fig.layout.annotations]
+    assert (
+        f"人员共{everyone}人，超过菜单上限{everyone - 1}人，只列出默认单位“{TALENT}”的人员；"
+        "其他单位的人员可用 kaohe explore --unit 单位名称 查看"
+    ) in notes
 
 
 def test_names_from_the_ledger_are_escaped_in_figures(book: Book, rules: Rules) -> None:
@@ -873,3 +959,47 @@ def test_menus_and_tables_work_offline(browser: Any, default_page: Any) -> None:
     assert visible == [12, 13, 14, 15]  # the fourth unit's four traces
     context.close()
     assert errors == [] and blocked == []
+
+
+def test_the_delay_boxes_draw_as_plotly_draws_them_from_every_adoption(
+    browser: Any, sample: explore.Explorer, tmp_path: Path
+) -> None:
+    """The page carries each level's five numbers and its outliers (delay_boxes); plotly.js
+    given every adoption's days draws the same boxes, whiskers and outlier points."""
+    import plotly.io as pio
+
+    d = explore.adoption_delays(sample)
+    labels = dict(sample.rules.levels.labels)
+    raw = go.Figure()
+    for lv in ("central", "provincial", "city", "bureau"):
+        days = d.filter(pl.col("level") == lv)["days"].to_list()
+        if days:
+            raw.add_box(y=days, name=labels[lv], boxpoints="outliers")
+    page = tmp_path / "boxes.html"
+    page.write_text(
+        "<html><body>"
+        + pio.to_html(raw, include_plotlyjs=True, full_html=False, div_id="raw")
+        + pio.to_html(
+            explore.delay_chart(d, sample), include_plotlyjs=False, full_html=False, div_id="new"
+        )
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    drawn = """(id) => { const g = document.getElementById(id); const out = {};
+      g.calcdata.forEach((c, k) => {
+        const t = g._fullData[k], o = out[t.name] = out[t.name] || {points: []};
+        if (t.type === 'box') {
+          o.box = [c[0].q1, c[0].med, c[0].q3, c[0].lf, c[0].uf];
+          o.points.push(...(c[0].pts2 || []).map(p => p.v));
+        } else { o.points.push(...c.map(p => p.y)); }
+      });
+      for (const o of Object.values(out)) { o.points = [...new Set(o.points)].sort(); }
+      return out; }"""
+    tab = browser.new_page()
+    tab.goto(page.as_uri())
+    tab.wait_for_function("document.getElementById('new').calcdata !== undefined")
+    raw_stats, new_stats = tab.evaluate(drawn, "raw"), tab.evaluate(drawn, "new")
+    tab.close()
+    assert set(raw_stats) == {labels[lv] for lv in d["level"].unique()}
+    assert new_stats == raw_stats
+    assert any(o["points"] for o in raw_stats.values())  # the sample has an outlier

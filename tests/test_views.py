@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from kaohe import views
+from kaohe.ledger import parse_ledger
 from kaohe.periods import (
     ReportDataError,
     check_year,
@@ -319,6 +320,65 @@ def test_problems_table_labels_severity_in_chinese(annual: views.AnnualReport) -
     t = views.problems_table(annual.scores)
     assert set(t.frame["severity_label"].to_list()) <= {"错误", "警告"}
     assert t.frame.height == annual.scores.problems.height
+
+
+def test_a_long_table_is_cut_on_the_page_and_names_the_excel_sheet(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    r = quarters["Q3"]
+    full = views.notable_table(r)
+    n = full.frame.height
+    assert n > 3
+    page = views.on_page(full, r.stem, limit=3)
+    assert page.frame.equals(full.frame.head(3))  # the most important first, as in the table
+    assert page.note == (
+        f"本页只列出前3条（共{n}条）；完整清单见同一文件夹中的 Excel 表格 "
+        "2022Q3-季度通报.xlsx（工作表“省级以上录用及批示”）。"
+    )
+    # at the limit, and at the default limit on the sample year, the table is untouched
+    assert views.on_page(full, r.stem, limit=n) is full
+    assert views.on_page(full, r.stem) is full
+    # the workbook is written from the full tables
+    sheets = {t.name: t for t in views.quarter_excel_tables(r)}
+    assert sheets["省级以上录用及批示"].frame.height == n
+
+
+def test_a_long_problem_list_keeps_its_own_note_after_the_cut(
+    annual: views.AnnualReport,
+) -> None:
+    full = views.problems_table(annual.scores)
+    assert full.frame.height == 9  # the sample year's warnings
+    page = views.on_page(full, annual.stem, limit=4)
+    assert page.frame.height == 4 and page.frame.equals(full.frame.head(4))
+    assert page.note == (
+        "本页只列出前4条（共9条）；完整清单见同一文件夹中的 Excel 表格 "
+        "2022-年度考核.xlsx（工作表“台账问题”）。" + (full.note or "")
+    )
+
+
+def test_plans_are_counted_per_unit_and_month_with_membership_flags(
+    rules: Rules, book: Any
+) -> None:
+    a = book.item("人才综合处", submitted="2022-03-01", item_id="P1")
+    book.adopt(a, "市委办公室", "《工作交流》", adopted="2022-03-20")
+    book.item("人才综合处", submitted="2022-03-05", item_id="P2")
+    plan = {"单位": "人才综合处", "月份": "2022-03", "拟报送刊物": "", "报送时间": "",
+            "联系人": ""}  # fmt: skip
+    sheets: dict[str, Any] = book.sheets()
+    sheets["月度计划"] = [
+        {**plan, "序号": "1", "报送要点": "甲", "信息编号": "P1"},
+        {**plan, "序号": "2", "报送要点": "乙", "信息编号": ""},
+    ]
+    ledger = parse_ledger(sheets, rules)
+    assert ledger.ok, ledger.errors.to_dicts()
+    ctx = views.Context(rules, ledger, "<测试台账>", "<测试规则>", "0" * 64)
+    row = (
+        views.plans_vs_actual(ctx)
+        .filter((pl.col("unit") == "人才综合处") & (pl.col("month") == "2022-03"))
+        .row(0, named=True)
+    )
+    # two plans, one naming an item of the ledger; two items submitted, one adopted
+    assert (row["planned"], row["fulfilled"], row["submitted"], row["adopted"]) == (2, 1, 2, 1)
 
 
 def test_a_ledger_with_errors_stops_with_the_errors_named(tmp_path: Path) -> None:
