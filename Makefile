@@ -49,7 +49,7 @@ LAB_ARGS ?=
 
 # JupyterLab on notebooks/ with the project's own kernel ("kaohe": this .venv's Python).
 lab: $(STAMP)
-	$(BIN)/python -m kaohe.explore kernel
+	$(BIN)/python -m kaohe.present.explore kernel
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab --notebook-dir=notebooks \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 

@@ -31,7 +31,7 @@ def ledger_dir(n_items: int, seed: int) -> Path:
 
 
 def make_data(n_items: int, seed: int) -> Path:
-    from kaohe.rules import load_rules
+    from kaohe.rules.models import load_rules
     from kaohe.sample import generate_bulk, write_sample
 
     out = ledger_dir(n_items, seed)
@@ -47,7 +47,7 @@ def make_data(n_items: int, seed: int) -> Path:
 def phase_floor(path: Path) -> dict:
     import polars as pl
 
-    from kaohe.rules import load_rules
+    from kaohe.rules.models import load_rules
 
     rules = load_rules()
     t = time.perf_counter()
@@ -75,9 +75,9 @@ def phase_floor(path: Path) -> dict:
 
 
 def phase_score(path: Path) -> dict:
-    from kaohe.ledger import read_ledger
-    from kaohe.rules import load_rules
-    from kaohe.scoring import score
+    from kaohe.engine.core import score
+    from kaohe.ledger.read import read_ledger
+    from kaohe.rules.models import load_rules
 
     rules = load_rules()
     t = time.perf_counter()

@@ -15,10 +15,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from kaohe.ledger import read_ledger
-from kaohe.rules import DEFAULT_RULES, read_rules_mapping, rules_from_mapping
-from kaohe.scoring import score
-from kaohe.sweep import sweep
+from kaohe.engine.core import score
+from kaohe.ledger.read import read_ledger
+from kaohe.rules.models import DEFAULT_RULES, read_rules_mapping, rules_from_mapping
+from kaohe.whatif.sweep import sweep
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "data" / "raw" / "2022"

@@ -23,9 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from kaohe import cli_text
-from kaohe.model import Ledger, LedgerError
+from kaohe.ledger.model import Ledger, LedgerError
 from kaohe.outdir import OutputError
-from kaohe.rules import DEFAULT_RULES, Rules, RulesError, load_rules, rules_fingerprint
+from kaohe.rules.models import DEFAULT_RULES, Rules, RulesError, load_rules, rules_fingerprint
 
 app = cli_text.ChineseTyper(
     help="党委、政务信息工作考核：计分、核对与解释。",
@@ -86,7 +86,7 @@ def _parse_date(text: str | None) -> date | None:
 
 
 def _load(ledger_path: Path, rules_path: Path | None) -> tuple[Ledger, Rules, Path]:
-    from kaohe.ledger import read_ledger
+    from kaohe.ledger.read import read_ledger
 
     rp = rules_path or DEFAULT_RULES
     rules = load_rules(rp)
@@ -98,7 +98,7 @@ def _load(ledger_path: Path, rules_path: Path | None) -> tuple[Ledger, Rules, Pa
 
 def _read_checked(ledger_path: Path, rules: Rules, progress: Progress) -> Ledger:
     """Read a ledger for scoring; a missing path or a ledger with errors ends the command."""
-    from kaohe.ledger import read_ledger
+    from kaohe.ledger.read import read_ledger
 
     if not ledger_path.exists():
         raise UserError(f"找不到台账 {ledger_path}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
@@ -273,9 +273,9 @@ def score(
     ] = None,
 ) -> None:
     """计分：写出 unit_scores.csv、score_lines.csv、people.csv、problems.csv 等及 manifest.json。"""
+    from kaohe.engine.core import score as run_score
     from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import SCORE_FILES, failed_manifest, manifest, write_failed, write_scores
-    from kaohe.scoring import score as run_score
 
     day = _parse_date(as_of)
     rp = rules or DEFAULT_RULES
@@ -377,7 +377,7 @@ def validate(
 def resolve_unit(name: str, rules: Rules) -> str:
     import difflib
 
-    from kaohe.rules import _norm
+    from kaohe.rules.models import _norm
 
     lookup: dict[str, str] = {}
     for u in rules.units.roster:
@@ -399,7 +399,7 @@ def explain(
     as_of: Annotated[str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD")] = None,
 ) -> None:
     """解释一个单位的得分：按条款分组列出计分明细及小计、基本任务完成情况。"""
-    from kaohe.explain import explain_unit
+    from kaohe.present.explain import explain_unit
 
     day = _parse_date(as_of)
     led, rl, _ = _load(ledger, rules)
@@ -407,7 +407,7 @@ def explain(
     if not led.ok:
         _report_errors(led)
         raise typer.Exit(1)
-    from kaohe.scoring import score as run_score
+    from kaohe.engine.core import score as run_score
 
     scores = run_score(led, rl, as_of=day)
     for renderable in explain_unit(scores, name, led):
@@ -465,8 +465,8 @@ def report(
 ) -> None:
     """生成离线 HTML 报告（papermill 执行笔记本，nbconvert 导出，不含代码）及 Excel 表格。"""
     from kaohe.outdir import OutputError
-    from kaohe.periods import ReportDataError
-    from kaohe.report import ReportError, plan, plan_all, render
+    from kaohe.publish import ReportError, plan, plan_all, render
+    from kaohe.rules.periods import ReportDataError
 
     if all_reports and quarter is not None:
         raise UserError("--all 已包含四个季度，不能再给 --quarter")
@@ -525,10 +525,10 @@ def explore(
     ),
 ) -> None:
     """生成信息工作查询页（可切换单位、人员的图表和可搜索表格；离线 HTML，不含代码）。"""
-    from kaohe.explore import render_html
     from kaohe.outdir import OutputError
-    from kaohe.periods import ReportDataError
-    from kaohe.report import ReportError
+    from kaohe.present.explore import render_html
+    from kaohe.publish import ReportError
+    from kaohe.rules.periods import ReportDataError
 
     try:
         files = render_html(
@@ -559,9 +559,9 @@ def simulate(
     from kaohe import __version__
     from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import file_sha256, write_csv
-    from kaohe.report import FAILED
-    from kaohe.scenario import load_scenario, scenario_rules
-    from kaohe.simulate import compare, comparison_csv_table
+    from kaohe.publish import FAILED
+    from kaohe.whatif.scenario import load_scenario, scenario_rules
+    from kaohe.whatif.simulate import compare, comparison_csv_table
 
     sc = load_scenario(scenario)
     baseline, changed = scenario_rules(sc)
@@ -584,8 +584,8 @@ def simulate(
                     for name, table in zip(csvs, tables, strict=True):
                         write_csv(table, stage.path / name)
                 if html:
-                    from kaohe.report import ReportError
-                    from kaohe.sim_report import render_simulation
+                    from kaohe.publish import ReportError
+                    from kaohe.whatif.report import render_simulation
 
                     progress.update(t, description="生成模拟报告…")
                     try:
@@ -650,10 +650,10 @@ def sweep(
     from kaohe import __version__
     from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import write_csv
-    from kaohe.rules import read_rules_mapping, rules_from_mapping
-    from kaohe.sim_report import sweep_html
-    from kaohe.sweep import parse_values
-    from kaohe.sweep import sweep as run_sweep
+    from kaohe.rules.models import read_rules_mapping, rules_from_mapping
+    from kaohe.whatif.report import sweep_html
+    from kaohe.whatif.sweep import parse_values
+    from kaohe.whatif.sweep import sweep as run_sweep
 
     rp = rules or DEFAULT_RULES
     mapping = read_rules_mapping(rp)

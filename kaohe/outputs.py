@@ -15,8 +15,8 @@ from typing import Any
 import polars as pl
 
 from kaohe import __version__
+from kaohe.engine.core import Scores
 from kaohe.outdir import write_manifest
-from kaohe.scoring import Scores
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -32,9 +32,9 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from kaohe.model import SHEETS
+from kaohe.ledger.model import SHEETS
 from kaohe.outdir import Staging, display_path, publish
-from kaohe.rules import Group, Publication, RosterUnit, Rules
+from kaohe.rules.models import Group, Publication, RosterUnit, Rules
 
 # ---- simulation knobs (not rules) ---------------------------------------------------------
 

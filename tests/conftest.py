@@ -23,7 +23,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from kaohe.rules import DEFAULT_RULES, Rules, load_rules, read_rules_mapping, rules_from_mapping
+from kaohe.rules.models import (
+    DEFAULT_RULES,
+    Rules,
+    load_rules,
+    read_rules_mapping,
+    rules_from_mapping,
+)
 
 # Dates inside the 2022 assessment year (2021-12-01 .. 2022-11-30).
 SUBMITTED = "2022-03-01"
@@ -204,12 +210,12 @@ class Book:
         return out
 
     def ledger(self, rules: Rules) -> Any:
-        from kaohe.ledger import parse_ledger
+        from kaohe.ledger.read import parse_ledger
 
         return parse_ledger(self.sheets(), rules)
 
     def score(self, rules: Rules, as_of: date | None = None) -> Result:
-        from kaohe.scoring import score
+        from kaohe.engine.core import score
 
         ledger = self.ledger(rules)
         errors = ledger.problems.filter(pl.col("severity") == "error")

@@ -10,8 +10,8 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
-from kaohe import charts, views
-from kaohe.rules import Rules
+from kaohe.present import charts, views
+from kaohe.rules.models import Rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"

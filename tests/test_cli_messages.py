@@ -377,7 +377,7 @@ def test_a_terminal_table_shows_user_data_literally_and_the_count() -> None:
 @pytest.fixture(scope="module")
 def big_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A valid ledger of 300,000 items: scoring it takes a few seconds."""
-    from kaohe.rules import load_rules
+    from kaohe.rules.models import load_rules
     from kaohe.sample import generate_bulk, write_sample
 
     out = tmp_path_factory.mktemp("big") / "ledger"

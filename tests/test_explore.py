@@ -1,4 +1,4 @@
-"""The exploration notebook and its library (kaohe.explore): every view on small ledgers built
+"""The exploration notebook and its library (kaohe.present.explore): every view on small ledgers built
 for one edge and on the sample year; the notebook executed headless (defaults, and a chosen
 unit, person and day) and rendered to offline HTML; the page opened in a real browser with the
 network cut off, its charts drawn, its menus and tables working.
@@ -23,11 +23,11 @@ import pytest
 from browser import Attrs, figure_count, open_offline
 from conftest import Book
 
-from kaohe import explore, views
-from kaohe.ledger import parse_ledger
-from kaohe.periods import ReportDataError
-from kaohe.report import external_references
-from kaohe.rules import Rules
+from kaohe.ledger.read import parse_ledger
+from kaohe.present import explore, views
+from kaohe.publish import external_references
+from kaohe.rules.models import Rules
+from kaohe.rules.periods import ReportDataError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"
@@ -611,7 +611,7 @@ def test_the_monthly_chart_opens_on_the_unit_with_a_menu_of_every_unit(
 def test_every_figure_has_the_house_style_and_a_menu_where_one_is_chosen(
     sample: explore.Explorer,
 ) -> None:
-    from kaohe import charts
+    from kaohe.present import charts
 
     figs = {
         "publications": explore.publications_chart(explore.unit_publications(sample), sample),
@@ -852,7 +852,7 @@ def test_a_wrong_unit_or_day_is_refused_before_any_kernel_starts(tmp_path: Path)
 
 
 def test_an_unknown_person_stops_the_page_in_chinese(tmp_path: Path) -> None:
-    from kaohe.report import ReportError
+    from kaohe.publish import ReportError
 
     with pytest.raises(ReportError) as err:
         explore.render_html(tmp_path, SAMPLE, unit="人才处", person="无此人")

@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_ledger import CLEAN_TABLE
 
-from kaohe.ledger import read_ledger
-from kaohe.model import SHEETS, LedgerError
-from kaohe.rules import DEFAULT_RULES, RulesError, load_rules, read_rules_mapping
-from kaohe.scoring import score
+from kaohe.engine.core import score
+from kaohe.ledger.model import SHEETS, LedgerError
+from kaohe.ledger.read import read_ledger
+from kaohe.rules.models import DEFAULT_RULES, RulesError, load_rules, read_rules_mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"

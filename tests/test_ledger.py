@@ -15,8 +15,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kaohe.ledger import parse_ledger, read_ledger
-from kaohe.model import (
+from kaohe.ledger.model import (
     ADOPTIONS,
     AWARDS,
     COMMISSIONS,
@@ -29,7 +28,8 @@ from kaohe.model import (
     Ledger,
     LedgerError,
 )
-from kaohe.rules import Rules, load_rules
+from kaohe.ledger.read import parse_ledger, read_ledger
+from kaohe.rules.models import Rules, load_rules
 
 Row = dict[str, Any]
 

@@ -26,9 +26,9 @@ from broken import (
     write_xlsx,
 )
 
-from kaohe.ledger import parse_ledger, read_ledger
-from kaohe.model import Ledger, LedgerError
-from kaohe.rules import Rules, load_rules
+from kaohe.ledger.model import Ledger, LedgerError
+from kaohe.ledger.read import parse_ledger, read_ledger
+from kaohe.rules.models import Rules, load_rules
 
 Problem = dict[str, Any]
 

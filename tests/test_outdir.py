@@ -619,7 +619,7 @@ def test_sample_never_overwrites_without_force(name: str, tmp_path: Path) -> Non
 
 
 def test_sample_with_force_replaces_whole(tmp_path: Path) -> None:
-    from kaohe.rules import load_rules
+    from kaohe.rules.models import load_rules
     from kaohe.sample import generate_sample, write_sample
 
     sheets = generate_sample(load_rules(), 1)

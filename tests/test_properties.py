@@ -15,9 +15,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kaohe.ledger import parse_ledger
-from kaohe.rules import Rules, load_rules
-from kaohe.scoring import score
+from kaohe.engine.core import score
+from kaohe.ledger.read import parse_ledger
+from kaohe.rules.models import Rules, load_rules
 
 RULES = load_rules()
 START = RULES.period.start
@@ -170,7 +170,7 @@ def test_scoring_twice_gives_identical_tables(sheets: dict) -> None:
 def test_packed_sort_key_gives_the_same_order_as_sorting_the_columns(sheets: dict) -> None:
     import pytest
 
-    from kaohe import scoring
+    from kaohe.engine import core as scoring
 
     ledger = parse_ledger(sheets, RULES)
     packed = score(ledger, RULES)

@@ -26,10 +26,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from kaohe import __version__, explore, report
-from kaohe.ledger import read_ledger
+from kaohe import __version__
+from kaohe import publish as report
+from kaohe.ledger.read import read_ledger
 from kaohe.outdir import OutputError, folder_lock
-from kaohe.rules import load_rules, rules_fingerprint
+from kaohe.present import explore
+from kaohe.rules.models import load_rules, rules_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"
@@ -296,7 +298,7 @@ def test_the_exploration_page_is_the_same_on_a_rerun(tmp_path: Path) -> None:
 
 
 def test_the_simulation_report_is_the_same_on_a_rerun(tmp_path: Path) -> None:
-    from kaohe.sim_report import render_simulation
+    from kaohe.whatif.report import render_simulation
 
     a = render_simulation(SCENARIO, SAMPLE, tmp_path / "a")
     b = render_simulation(SCENARIO, SAMPLE, tmp_path / "b")
@@ -309,7 +311,7 @@ def test_the_simulation_report_is_the_same_on_a_rerun(tmp_path: Path) -> None:
 
 
 def test_the_sweep_page_is_the_same_on_a_rerun(tmp_path: Path) -> None:
-    from kaohe.sim_report import sweep_html
+    from kaohe.whatif.report import sweep_html
 
     table = pl.DataFrame(
         {

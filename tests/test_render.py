@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from kaohe import render
-from kaohe.views import Column, Section, Table
+from kaohe.present import render
+from kaohe.present.views import Column, Section, Table
 
 MARKUP = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://example.com","点我")'

@@ -26,9 +26,9 @@ import polars as pl
 import pytest
 from browser import Attrs, figure_count, open_offline
 
-from kaohe import views
-from kaohe.ledger import read_ledger
-from kaohe.rules import load_rules, rules_fingerprint
+from kaohe.ledger.read import read_ledger
+from kaohe.present import views
+from kaohe.rules.models import load_rules, rules_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"
@@ -227,7 +227,7 @@ def test_the_executed_notebook_keeps_the_parameters_as_given(sample_reports: Pat
 
 
 def test_external_references_are_found_in_markup_not_in_scripts() -> None:
-    from kaohe.report import external_references
+    from kaohe.publish import external_references
 
     page = (
         '<script src="https://cdn.example/x.js"></script><a href="#here">本页</a>'

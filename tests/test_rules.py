@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kaohe.rules import (
+from kaohe.rules.models import (
     DEFAULT_RULES,
     RulesError,
     load_rules,

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from kaohe.ledger import read_ledger
-from kaohe.rules import (
+from kaohe.ledger.read import read_ledger
+from kaohe.rules.models import (
     DEFAULT_RULES,
     RulesError,
     load_rules,
     read_rules_mapping,
     rules_from_mapping,
 )
-from kaohe.scenario import ScenarioError, load_scenario, scenario_rules
-from kaohe.sweep import parse_values, sweep
+from kaohe.whatif.scenario import ScenarioError, load_scenario, scenario_rules
+from kaohe.whatif.sweep import parse_values, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = DEFAULT_RULES.read_text(encoding="utf-8")

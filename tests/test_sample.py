@@ -18,8 +18,14 @@ from typing import Any
 import polars as pl
 import pytest
 
-from kaohe.model import SHEETS
-from kaohe.rules import DEFAULT_RULES, Rules, load_rules, read_rules_mapping, rules_from_mapping
+from kaohe.ledger.model import SHEETS
+from kaohe.rules.models import (
+    DEFAULT_RULES,
+    Rules,
+    load_rules,
+    read_rules_mapping,
+    rules_from_mapping,
+)
 from kaohe.sample import generate_bulk, generate_sample, publication_pool, write_sample
 
 SEED = 2022
@@ -372,7 +378,7 @@ def test_quiet_spring_festival(sample: dict[str, pl.DataFrame]) -> None:
 def test_reader_finds_no_errors(
     rules: Rules, sample: dict[str, pl.DataFrame], tmp_path: Path
 ) -> None:
-    ledger = pytest.importorskip("kaohe.ledger")
+    ledger = pytest.importorskip("kaohe.ledger.read")
     write_sample(sample, tmp_path / "csv", "csv")
     write_sample(sample, tmp_path / "book.xlsx", "xlsx")
     for path in (tmp_path / "csv", tmp_path / "book.xlsx"):
@@ -506,7 +512,7 @@ def test_bulk_is_deterministic(rules: Rules, bulk: dict[str, pl.DataFrame]) -> N
 def test_bulk_reads_without_problems(
     rules: Rules, bulk: dict[str, pl.DataFrame], tmp_path: Path
 ) -> None:
-    ledger = pytest.importorskip("kaohe.ledger")
+    ledger = pytest.importorskip("kaohe.ledger.read")
     write_sample(bulk, tmp_path, "csv")
     read = ledger.read_ledger(tmp_path, rules)
     assert read.problems.height == 0, read.problems.head(5).to_dicts()

@@ -11,9 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from kaohe.ledger import read_ledger
-from kaohe.rules import DEFAULT_RULES, read_rules_mapping, rules_from_mapping
-from kaohe.scenario import (
+from kaohe.engine.core import score
+from kaohe.ledger.read import read_ledger
+from kaohe.rules.models import DEFAULT_RULES, read_rules_mapping, rules_from_mapping
+from kaohe.whatif.scenario import (
     ScenarioError,
     apply_changes,
     get_value,
@@ -21,9 +22,8 @@ from kaohe.scenario import (
     scenario_rules,
     split_path,
 )
-from kaohe.scoring import score
-from kaohe.simulate import compare
-from kaohe.sweep import parse_values, sweep
+from kaohe.whatif.simulate import compare
+from kaohe.whatif.sweep import parse_values, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"

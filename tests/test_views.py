@@ -10,9 +10,11 @@ from typing import Any
 import polars as pl
 import pytest
 
-from kaohe import views
-from kaohe.ledger import parse_ledger
-from kaohe.periods import (
+from kaohe.engine.core import score
+from kaohe.ledger.read import parse_ledger
+from kaohe.present import views
+from kaohe.rules.models import Rules
+from kaohe.rules.periods import (
     ReportDataError,
     check_year,
     elapsed_share,
@@ -22,8 +24,6 @@ from kaohe.periods import (
     quarter_label,
     year_label,
 )
-from kaohe.rules import Rules
-from kaohe.scoring import score
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"
@@ -476,7 +476,7 @@ def test_every_excel_table_has_a_valid_sheet_name(
 def test_an_almost_empty_ledger_still_makes_every_table_and_chart(
     rules: Rules, book: Any, tmp_path: Path
 ) -> None:
-    from kaohe import charts, render
+    from kaohe.present import charts, render
 
     book.item("人才综合处", submitted="2022-07-01")
     ctx = book_context(book, rules)

@@ -23,9 +23,8 @@ from typing import Any
 import polars as pl
 
 from kaohe import __version__
-from kaohe.model import Ledger
-from kaohe.periods import quarter_title
-from kaohe.views import (
+from kaohe.ledger.model import Ledger
+from kaohe.present.views import (
     AnnualReport,
     Column,
     Context,
@@ -36,12 +35,13 @@ from kaohe.views import (
     quarter_excel_tables,
     table_frame,
 )
+from kaohe.rules.periods import quarter_title
 
 
 class Html:
     """An HTML fragment the notebook displays as is (built here, escaped). `meta` (the
     fingerprints of a page header) goes into the output's metadata under "kaohe", where the
-    publisher of the report finds it (`kaohe.report.fingerprints`)."""
+    publisher of the report finds it (`kaohe.publish.fingerprints`)."""
 
     def __init__(self, body: str, label: str = "", meta: dict[str, str] | None = None) -> None:
         self.body = body

@@ -24,7 +24,7 @@ import polars as pl
 from plotly.io.base_renderers import MimetypeRenderer
 from plotly.subplots import make_subplots
 
-from kaohe.rules import Rules
+from kaohe.rules.models import Rules
 
 FONT_FAMILY = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '

@@ -2,7 +2,7 @@
 
 Every name list of the rules file (units, agencies, publications, forms, item kinds, awards,
 commission issuers, plan categories) becomes a `NameIndex`: a dictionary from a matching key
-(`kaohe.rules._norm`: no whitespace, half-width brackets and punctuation) to the canonical
+(`kaohe.rules.models._norm`: no whitespace, half-width brackets and punctuation) to the canonical
 value, plus a nearest-name suggestion (difflib on the same keys) for a name that does not
 resolve. The ledger reader resolves each distinct cell value once, never row by row.
 """
@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from kaohe.rules import Publication, Rules, _norm
+from kaohe.rules.models import Publication, Rules, _norm
 
 # Book-title marks; titles match with and without them (《专报》 = 专报).
 _MARKS = re.compile(r"[《》〈〉<>]")
@@ -28,7 +28,7 @@ _UNIT_PREFIXES = ("浙江省绍兴市", "绍兴市")
 
 
 def key(text: str) -> str:
-    """Matching key of a name (see `kaohe.rules._norm`)."""
+    """Matching key of a name (see `kaohe.rules.models._norm`)."""
     return _norm(text)
 
 

@@ -23,8 +23,8 @@ that live in the page itself:
 A year-to-date total here means what it means in the quarterly notification
 (`views.ytd_totals`): every score line except the clauses judged on the whole year.
 
-`python -m kaohe.explore kernel` installs the project kernel for JupyterLab (`make lab`);
-`python -m kaohe.explore html` renders the notebook to offline HTML.
+`python -m kaohe.present.explore kernel` installs the project kernel for JupyterLab (`make lab`);
+`python -m kaohe.present.explore html` renders the notebook to offline HTML.
 """
 
 from __future__ import annotations
@@ -46,20 +46,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from kaohe import views
-from kaohe.model import Ledger
-from kaohe.names import Names, nearest
-from kaohe.names import person as person_key
-from kaohe.periods import ReportDataError, elapsed_share, months_between, year_label
-from kaohe.render import NOWRAP_CHARS, Html, esc, fmt_value
-from kaohe.rules import SCALE, Rules
-from kaohe.scoring import Scores, score, unit_counts
-from kaohe.views import Column, Table
+from kaohe.engine.core import Scores, score, unit_counts
+from kaohe.ledger.model import Ledger
+from kaohe.ledger.names import Names, nearest
+from kaohe.ledger.names import person as person_key
+from kaohe.present import views
+from kaohe.present.render import NOWRAP_CHARS, Html, esc, fmt_value
+from kaohe.present.views import Column, Table
+from kaohe.rules.models import SCALE, Rules
+from kaohe.rules.periods import ReportDataError, elapsed_share, months_between, year_label
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from kaohe.report import ReportFiles
+    from kaohe.publish import ReportFiles
 
 LEVELS = views.LEVELS
 # Score-line steps that belong to one item (the others belong to a commission or the year).
@@ -74,7 +74,7 @@ ITEM_STEPS = (
 ADOPTION_STEPS = ("adoption", "instruction", "district_adoption", "district_instruction")
 KERNEL_NAME = "kaohe"
 KERNEL_DISPLAY_NAME = "kaohe（项目环境）"
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "explore.ipynb"
 STATUS_LABELS = {"adopted": "已录用", "submitted": "已报送，未录用", "missing": "未报送"}
 # The most rows one table lists on the page (a display limit, not a rule of the assessment):
 # a longer table keeps the chosen unit's rows (`for_page`). A normal year never reaches it.
@@ -1232,7 +1232,7 @@ def overview_table(x: Explorer) -> Table:
 
 def header(x: Explorer, issued: date | None = None) -> Html:
     """The page head: what was read and scored, up to which day, and the unit shown first."""
-    from kaohe.render import fingerprints, issue_row  # the page is dated by the ledger
+    from kaohe.present.render import fingerprints, issue_row  # the page is dated by the ledger
 
     ctx = x.ctx
     rows = [
@@ -1448,7 +1448,7 @@ def grid(
 
 
 def _figure(title: str, height: int) -> go.Figure:
-    from kaohe import charts
+    from kaohe.present import charts
 
     return charts.new_figure(title, height)
 
@@ -1463,7 +1463,7 @@ def _menu(
 ) -> go.Figure:
     """A dropdown menu choosing which option's traces show: trace t belongs to option owner[t].
     The option `active` shows first; `titles`, if given, is each option's figure title."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     buttons = []
     for i, name in enumerate(options):
@@ -1531,7 +1531,7 @@ def _index(options: Sequence[str], value: str | None) -> int:
 def monthly_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Per unit (dropdown): the month's points (bars), the year-to-date total, the base and the
     pace (lines). df: monthly_scores(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     units = df.select("unit").unique(maintain_order=True)["unit"].to_list()
     fig = _figure("", 470)
@@ -1587,7 +1587,7 @@ def monthly_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
 def publications_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Per unit (dropdown): adoptions of its items by publication, one colour per level.
     df: unit_publications(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     units = x.rules.unit_names
     labels = dict(x.rules.levels.labels)
@@ -1632,7 +1632,7 @@ def publications_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
 def publication_units_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Per publication (dropdown): which units' items it adopted, colour = group.
     df: unit_publications(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     colors = charts.group_colors(x.rules)
     pubs = (
@@ -1679,7 +1679,7 @@ def publication_units_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
 def writers_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Per unit (dropdown): each writer's items first-written and adopted, with the adoption
     rate. df: writers(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     units = x.rules.unit_names
     fig = _figure("", 440)
@@ -1726,7 +1726,7 @@ def writers_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
 def person_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Per person (dropdown): items first-written and adopted per month, and the month's
     出彩 points. df: person_monthly(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     people = df.select("unit", "name").unique(maintain_order=True)
     cut = None
@@ -1812,7 +1812,7 @@ def person_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
 def group_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Per group (dropdown): each unit's points quarter by quarter (the chosen unit's name in
     bold). df: quarter_comparison(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     groups = [g.name for g in x.rules.groups.list if g.name in set(df["group"].to_list())]
     quarters = df.select("quarter", "quarter_label").unique(maintain_order=True).sort("quarter")
@@ -1854,7 +1854,7 @@ def group_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
 def plans_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Per unit (dropdown, first option: all units): per month items planned, plans fulfilled,
     items submitted and of those adopted. df: plans_vs_actual(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     total = (
         df.group_by("month", "label")
@@ -1890,7 +1890,7 @@ def plans_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
 
 def items_heatmap(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Items submitted per unit (rows, roster order) and month (columns). df: items_by_month(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     units = x.rules.unit_names
     months = df.select("label").unique(maintain_order=True)["label"].to_list()
@@ -2000,7 +2000,7 @@ def delay_boxes(df: pl.DataFrame) -> pl.DataFrame:
 def delay_chart(df: pl.DataFrame, x: Explorer) -> go.Figure:
     """Days from submission to adoption, one box per level, drawn from its five numbers
     (delay_boxes) with the outliers as points. df: adoption_delays(x)."""
-    from kaohe import charts
+    from kaohe.present import charts
 
     labels = dict(x.rules.levels.labels)
     fig = _figure("从报送到录用的天数（按刊物级别）", 420)
@@ -2112,7 +2112,7 @@ def install_kernel(prefix: str | Path | None = None) -> Path:
     """Write the kernelspec the notebook names (`kaohe`) into <prefix>/share/jupyter/kernels:
     the project's own interpreter running `kaohe.kernel`, as `kaohe report` starts it.
     Default prefix: this interpreter's environment (the .venv)."""
-    from kaohe.report import kernel_argv
+    from kaohe.publish import kernel_argv
 
     root = Path(prefix) if prefix is not None else Path(sys.prefix)
     folder = root / "share" / "jupyter" / "kernels" / KERNEL_NAME
@@ -2164,9 +2164,9 @@ def render_html(
     """Execute notebooks/explore.ipynb with papermill on the project kernel and publish it as
     offline HTML in <out>/<year>/ (the report path of `kaohe report`). Parameters left None keep
     the notebook's defaults."""
-    from kaohe import report
+    from kaohe import publish as report
     from kaohe.outdir import folder_lock
-    from kaohe.rules import DEFAULT_RULES, load_rules
+    from kaohe.rules.models import DEFAULT_RULES, load_rules
 
     rules_path = Path(rules).resolve() if rules else None
     rl = load_rules(rules_path or DEFAULT_RULES)
@@ -2201,8 +2201,10 @@ def render_html(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m kaohe.explore kernel [--prefix P]` | `python -m kaohe.explore html …`."""
-    parser = argparse.ArgumentParser(prog="python -m kaohe.explore", description="信息工作查询")
+    """`python -m kaohe.present.explore kernel [--prefix P]` | `python -m kaohe.present.explore html …`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m kaohe.present.explore", description="信息工作查询"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     k = sub.add_parser("kernel", help="为 JupyterLab 安装项目内核（kaohe）")
     k.add_argument("--prefix", default=None, help="环境目录，默认当前 Python 环境（.venv）")
@@ -2218,7 +2220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = install_kernel(args.prefix)
         print(f"已安装内核 {KERNEL_NAME}（{sys.executable}）：{path}")
         return 0
-    from kaohe.report import ReportError
+    from kaohe.publish import ReportError
 
     try:
         files = render_html(

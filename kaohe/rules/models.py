@@ -28,7 +28,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-DEFAULT_RULES = Path(__file__).resolve().parent.parent / "params" / "2022.yaml"
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "params" / "2022.yaml"
 
 # Internal unit of points: 1/10000 of a point. Rule values carry at most two decimals and
 # shares at most two decimals, so every product is exact in this unit.

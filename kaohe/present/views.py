@@ -1,8 +1,8 @@
 """What the quarterly notification and the annual report show, computed once, in the library.
 
 Pure functions on the ledger, the rules and the engine's `Scores` (polars, vectorised): the
-notebooks call them and show the result, `kaohe.render` turns a `Table` into escaped HTML or an
-Excel sheet, `kaohe.charts` turns a frame into a figure. Nothing here formats HTML.
+notebooks call them and show the result, `kaohe.present.render` turns a `Table` into escaped HTML or an
+Excel sheet, `kaohe.present.charts` turns a frame into a figure. Nothing here formats HTML.
 
 Year-to-date view: a quarter's figures are scored as of the quarter's last day. The annual-only
 clauses (count tasks, research article, district submission task) are left out of year-to-date
@@ -21,8 +21,20 @@ from pathlib import Path
 
 import polars as pl
 
-from kaohe.model import Ledger
-from kaohe.periods import (
+from kaohe.engine.core import (
+    ANNUAL_ONLY_STEPS,
+    LEVELS,
+    STEP_LABELS,
+    STEPS,
+    Scores,
+    score,
+    unit_counts,
+    unit_table,
+    valued_adoptions,
+)
+from kaohe.ledger.model import Ledger
+from kaohe.rules.models import SCALE, Quarter, Rules, load_rules, rules_fingerprint
+from kaohe.rules.periods import (
     ReportDataError,
     annual_stem,
     annual_title,
@@ -34,18 +46,6 @@ from kaohe.periods import (
     quarter_stem,
     quarter_title,
     year_label,
-)
-from kaohe.rules import SCALE, Quarter, Rules, load_rules, rules_fingerprint
-from kaohe.scoring import (
-    ANNUAL_ONLY_STEPS,
-    LEVELS,
-    STEP_LABELS,
-    STEPS,
-    Scores,
-    score,
-    unit_counts,
-    unit_table,
-    valued_adoptions,
 )
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
@@ -138,8 +138,8 @@ class Context:
 
 def load_context(ledger_path: str | Path, rules_path: str | Path | None = None) -> Context:
     """Read the rules and the ledger; a ledger with errors stops here, naming them."""
-    from kaohe.ledger import read_ledger
-    from kaohe.rules import DEFAULT_RULES
+    from kaohe.ledger.read import read_ledger
+    from kaohe.rules.models import DEFAULT_RULES
 
     rp = Path(rules_path) if rules_path else DEFAULT_RULES
     rules = load_rules(rp)

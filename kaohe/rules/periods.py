@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from kaohe.rules import Quarter, Rules
+from kaohe.rules.models import Quarter, Rules
 
 
 class ReportDataError(ValueError):

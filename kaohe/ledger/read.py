@@ -39,7 +39,7 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
-from kaohe.model import (
+from kaohe.ledger.model import (
     ADOPTIONS,
     AWARDS,
     COMMISSIONS,
@@ -57,7 +57,7 @@ from kaohe.model import (
     empty,
     problems_frame,
 )
-from kaohe.names import (
+from kaohe.ledger.names import (
     FORMAT_CLASS,
     INVISIBLE_CLASS,
     Names,
@@ -65,7 +65,7 @@ from kaohe.names import (
     invisible,
     strip_format,
 )
-from kaohe.rules import Rules
+from kaohe.rules.models import Rules
 
 __all__ = ["parse_ledger", "read_ledger"]
 

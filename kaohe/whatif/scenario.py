@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kaohe.rules import (
+from kaohe.rules.models import (
     Lines,
     Loc,
     RuleProblem,

@@ -50,7 +50,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from kaohe import __version__
 from kaohe.fastimport import defer_rfc3987_syntax
 from kaohe.outdir import OutputError, _cannot_write, folder_lock
-from kaohe.periods import (
+from kaohe.rules.models import DEFAULT_RULES, load_rules
+from kaohe.rules.periods import (
     ReportDataError,
     annual_stem,
     annual_title,
@@ -59,7 +60,6 @@ from kaohe.periods import (
     quarter_stem,
     quarter_title,
 )
-from kaohe.rules import DEFAULT_RULES, load_rules
 
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
@@ -187,7 +187,7 @@ def start_kernel(cwd: Path) -> KernelManager:
     else:
         km = ProjectKernelManager(kernel_name="kaohe")
     # a kernel started from inside JupyterLab inherits JPY_SESSION_NAME; an unattended run is
-    # never live (kaohe.explore.is_live)
+    # never live (kaohe.present.explore.is_live)
     env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     km.start_kernel(
@@ -408,7 +408,7 @@ def _umask() -> int:
 # ---- the same bytes for the same inputs ------------------------------------------------------
 
 # Ids drawn at random when a cell's output is made: plotly's figure divs (uuid4) and the
-# exploration page's tables (kaohe.explore.grid).
+# exploration page's tables (kaohe.present.explore.grid).
 _RANDOM_ID = re.compile(
     r'\bid="([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
     r'|kh-[a-z]+-[0-9a-f]{12})"'
@@ -417,7 +417,7 @@ _TIMINGS = ("start_time", "end_time", "duration")
 
 
 def fingerprints(nb: Any) -> dict[str, str]:
-    """What the notebook's page header says it scored (`kaohe.render.Html.meta`: ledger and
+    """What the notebook's page header says it scored (`kaohe.present.render.Html.meta`: ledger and
     rules path and sha256, the ledger's latest date) and the kaohe version."""
     found: dict[str, str] = {}
     for cell in nb.cells:

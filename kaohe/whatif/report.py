@@ -13,14 +13,22 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from kaohe.charts import CONFIG, NEGATIVE, POSITIVE, group_colors, house_template, new_figure, text
-from kaohe.render import Html, esc, ledger_date
-from kaohe.rules import Rules
-from kaohe.scenario import Scenario, load_scenario, scenario_rules
-from kaohe.simulate import Comparison, compare
-from kaohe.views import Column, Table
+from kaohe.present.charts import (
+    CONFIG,
+    NEGATIVE,
+    POSITIVE,
+    group_colors,
+    house_template,
+    new_figure,
+    text,
+)
+from kaohe.present.render import Html, esc, ledger_date
+from kaohe.present.views import Column, Table
+from kaohe.rules.models import Rules
+from kaohe.whatif.scenario import Scenario, load_scenario, scenario_rules
+from kaohe.whatif.simulate import Comparison, compare
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ class SimulationReport:
 
 def simulation_report(scenario_path: str | Path, ledger_path: str | Path) -> SimulationReport:
     """Read the scenario and the ledger, score both ways and compare."""
-    from kaohe.views import load_context
+    from kaohe.present.views import load_context
 
     sc = load_scenario(scenario_path)
     baseline, changed = scenario_rules(sc)
@@ -298,7 +306,7 @@ def render_simulation(
     executed notebook (together, the same bytes for the same inputs: `report.run_and_publish`).
     The caller holds the lock of `out_dir`. A failed run keeps its executed notebook as
     ``模拟-<情景>.失败.ipynb`` in `failed_dir` (default `out_dir`)."""
-    from kaohe.report import NOTEBOOKS, ReportSpec, run_and_publish
+    from kaohe.publish import NOTEBOOKS, ReportSpec, run_and_publish
 
     sc = load_scenario(scenario_path)
     out_dir = Path(os.path.abspath(out_dir))
@@ -351,7 +359,7 @@ def sweep_figures(table: pl.DataFrame, path: str) -> list[go.Figure]:
 
 def sweep_html(table: pl.DataFrame, path: str, out: Path) -> Path:
     """An offline page: the two sweep charts (plotly.js embedded once) and the table."""
-    from kaohe.report import write_atomic
+    from kaohe.publish import write_atomic
 
     figs = sweep_figures(table, path)
     # fixed figure ids (plotly draws random ones): the same sweep gives the same bytes

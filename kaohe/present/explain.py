@@ -10,8 +10,8 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from kaohe.model import Ledger
-from kaohe.scoring import STEP_LABELS, STEPS, Scores
+from kaohe.engine.core import STEP_LABELS, STEPS, Scores
+from kaohe.ledger.model import Ledger
 
 
 def _fmt(x: float | None) -> str:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from kaohe.model import Ledger
-from kaohe.rules import SCALE, Rules
-from kaohe.scoring import STEP_LABELS, STEPS, Scores, score
+from kaohe.engine.core import STEP_LABELS, STEPS, Scores, score
+from kaohe.ledger.model import Ledger
+from kaohe.rules.models import SCALE, Rules
 
 
 @dataclass(frozen=True)

@@ -25,25 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from kaohe.model import Ledger, LedgerError
-from kaohe.rules import (
-    MAX_COUNT,
-    MAX_POINTS,
-    SCALE,
-    Rules,
-    _show,
-    rules_from_mapping,
-    to_units,
-    validate_rules,
-)
-from kaohe.scenario import (
-    ScenarioError,
-    get_value,
-    nearest_path,
-    numeric_leaf_paths,
-    with_changes,
-)
-from kaohe.scoring import (
+from kaohe.engine.core import (
     _in_window,
     _items_with_units,
     _missed,
@@ -54,6 +36,24 @@ from kaohe.scoring import (
     unit_table,
     valued_adoptions,
     window_of,
+)
+from kaohe.ledger.model import Ledger, LedgerError
+from kaohe.rules.models import (
+    MAX_COUNT,
+    MAX_POINTS,
+    SCALE,
+    Rules,
+    _show,
+    rules_from_mapping,
+    to_units,
+    validate_rules,
+)
+from kaohe.whatif.scenario import (
+    ScenarioError,
+    get_value,
+    nearest_path,
+    numeric_leaf_paths,
+    with_changes,
 )
 
 ISSUER_NONE = "__none__"

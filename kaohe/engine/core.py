@@ -23,9 +23,9 @@ from fractions import Fraction
 
 import polars as pl
 
-from kaohe.model import PROBLEMS, Ledger, LedgerError
-from kaohe.periods import elapsed_share
-from kaohe.rules import SCALE, Rules, to_units
+from kaohe.ledger.model import PROBLEMS, Ledger, LedgerError
+from kaohe.rules.models import SCALE, Rules, to_units
+from kaohe.rules.periods import elapsed_share
 
 DEPARTMENT_STEPS = (
     "adoption",

@@ -1,0 +1,1 @@
+"""Presentation: the tables and texts of the pages (`views`), the charts, HTML and Excel (`render`)."""

@@ -1,0 +1,1 @@
+"""What if the rules changed: scenarios, comparisons (`simulate`), sweeps and their pages."""
