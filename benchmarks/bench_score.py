@@ -75,7 +75,7 @@ def phase_floor(path: Path) -> dict:
 
 
 def phase_score(path: Path) -> dict:
-    from kaohe.engine.core import score
+    from kaohe.engine import score
     from kaohe.ledger.read import read_ledger
     from kaohe.rules.models import load_rules
 

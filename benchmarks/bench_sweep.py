@@ -15,7 +15,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from kaohe.engine.core import score
+from kaohe.engine import score
 from kaohe.ledger.read import read_ledger
 from kaohe.rules.models import DEFAULT_RULES, read_rules_mapping, rules_from_mapping
 from kaohe.whatif.sweep import sweep

@@ -273,7 +273,7 @@ def score(
     ] = None,
 ) -> None:
     """计分：写出 unit_scores.csv、score_lines.csv、people.csv、problems.csv 等及 manifest.json。"""
-    from kaohe.engine.core import score as run_score
+    from kaohe.engine import score as run_score
     from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import SCORE_FILES, failed_manifest, manifest, write_failed, write_scores
 
@@ -407,7 +407,7 @@ def explain(
     if not led.ok:
         _report_errors(led)
         raise typer.Exit(1)
-    from kaohe.engine.core import score as run_score
+    from kaohe.engine import score as run_score
 
     scores = run_score(led, rl, as_of=day)
     for renderable in explain_unit(scores, name, led):

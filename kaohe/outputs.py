@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from kaohe import __version__
-from kaohe.engine.core import Scores
+from kaohe.engine import Scores
 from kaohe.outdir import write_manifest
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -215,7 +215,7 @@ class Book:
         return parse_ledger(self.sheets(), rules)
 
     def score(self, rules: Rules, as_of: date | None = None) -> Result:
-        from kaohe.engine.core import score
+        from kaohe.engine import score
 
         ledger = self.ledger(rules)
         errors = ledger.problems.filter(pl.col("severity") == "error")

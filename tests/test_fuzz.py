@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_ledger import CLEAN_TABLE
 
-from kaohe.engine.core import score
+from kaohe.engine import score
 from kaohe.ledger.model import SHEETS, LedgerError
 from kaohe.ledger.read import read_ledger
 from kaohe.rules.models import DEFAULT_RULES, RulesError, load_rules, read_rules_mapping

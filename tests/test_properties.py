@@ -15,7 +15,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kaohe.engine.core import score
+from kaohe.engine import score
 from kaohe.ledger.read import parse_ledger
 from kaohe.rules.models import Rules, load_rules
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from kaohe.engine.core import score
+from kaohe.engine import score
 from kaohe.ledger.read import read_ledger
 from kaohe.rules.models import DEFAULT_RULES, read_rules_mapping, rules_from_mapping
 from kaohe.whatif.scenario import (

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from kaohe.engine.core import score
+from kaohe.engine import score
 from kaohe.ledger.read import parse_ledger
 from kaohe.present import views
 from kaohe.rules.models import Rules

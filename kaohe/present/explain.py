@@ -10,7 +10,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from kaohe.engine.core import STEP_LABELS, STEPS, Scores
+from kaohe.engine import STEP_LABELS, STEPS, Scores
 from kaohe.ledger.model import Ledger
 
 

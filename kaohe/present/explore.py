@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from kaohe.engine.core import Scores, score, unit_counts
+from kaohe.engine import Scores, score, unit_counts
 from kaohe.ledger.model import Ledger
 from kaohe.ledger.names import Names, nearest
 from kaohe.ledger.names import person as person_key

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from kaohe.engine.core import (
+from kaohe.engine import (
     ANNUAL_ONLY_STEPS,
     LEVELS,
     STEP_LABELS,

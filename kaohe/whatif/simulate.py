@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from kaohe.engine.core import STEP_LABELS, STEPS, Scores, score
+from kaohe.engine import STEP_LABELS, STEPS, Scores, score
 from kaohe.ledger.model import Ledger
 from kaohe.rules.models import SCALE, Rules
 
