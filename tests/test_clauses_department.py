@@ -94,6 +94,61 @@ def test_adoption_points_per_publication_and_form(book, rules):
     assert r.step(C, "adoption") == pytest.approx(sum(p for *_, p in ADOPTION_POINTS))
 
 
+def test_adoption_and_instruction_lines_name_their_own_clause_and_rule(book, rules):
+    k = book.item(C)
+    book.adopt(k, "市委办公室", "《工作交流》", instruction=True)
+    book.adopt(k, "国务院办公厅", "国办录用", form="组稿录用", instruction=True)
+    r = book.score(rules)
+    pubs = [p.key for p in rules.publications.list]
+    city = pubs.index("市委办公室《工作交流》")
+    state = pubs.index("国务院办公厅国办录用")
+    lines = r.lines(C).filter(pl.col("step").is_in(["adoption", "instruction"]))
+    # 附件1 points: 二（二）1（1）；附件1 (department.adoption), the publication's points; the
+    # bonus: 附件1 说明 (department.instruction), 1 x the points or 200 per adoption
+    assert sorted(lines.select("step", "clause", "rule").rows()) == [
+        ("adoption", "二（二）1（1）；附件1", f"publications.list.{city}.points"),
+        ("adoption", "二（二）1（1）；附件1", f"publications.list.{state}.forms.组稿录用"),
+        (
+            "instruction",
+            "二（二）1（1）；附件1 说明",
+            f"publications.list.{city}.instruction.multiple",
+        ),
+        (
+            "instruction",
+            "二（二）1（1）；附件1 说明",
+            f"publications.list.{state}.instruction.fixed",
+        ),
+    ]
+    assert rules.department.adoption.clause == "二（二）1（1）；附件1"
+    # 50 + 60, bonus 50 + 200
+    assert r.step(C, "adoption") == pytest.approx(110)
+    assert r.step(C, "instruction") == pytest.approx(250)
+
+
+def test_every_score_line_names_a_number_of_the_rules_file(book, rules, _baseline_mapping):
+    from kaohe.whatif.scenario import get_value
+
+    k = book.item(B, kind=SUG, shares="社会保险处:0.3")
+    book.adopt(k, "市委办公室", "《工作交流》", instruction=True)
+    book.adopt(k, "国务院办公厅", "国办录用", form="采纳例子观点", examples=2)
+    book.award(k, "市委办市府办季度好信息")
+    book.items(B, 2)
+    city_item(book, D)
+    book.commission(B, "市委办")
+    d = book.item("柯桥区")
+    book.adopt(d, "省委办公厅", "《专报》", instruction=True)
+    book.adopt(d, "市委办公室", "《工作交流》", form="采纳例子观点", examples=3)
+    book.commission("柯桥区", "局办公室")
+    r = book.score(rules)
+    steps = set(r.scores.score_lines["step"])
+    assert steps >= {"adoption", "instruction", "unadopted", "award", "extra", "shortfall"}
+    assert steps >= {"commission", "research", "district_adoption", "district_instruction"}
+    assert steps >= {"district_submissions", "district_commission"}
+    for rule in r.scores.score_lines["rule"].unique().to_list():
+        value = get_value(_baseline_mapping, rule)
+        assert isinstance(value, int | Decimal) and not isinstance(value, bool), rule
+
+
 @pytest.mark.parametrize(
     ("agency", "title", "points"),
     [("国务院办公厅", "国办录用", 30), ("省政府办公厅", "专报国办信息", 20)],
@@ -492,6 +547,124 @@ def test_general_only_reading_counts_level_task_on_general_items(book, rules_wit
     r = book.score(changed)
     # general task 3 - 2 = 1, general 1 of 1 -> 0; suggestion 1 of 2 -> -5; total -5
     assert r.step(B, "shortfall") == pytest.approx(-5)
+
+
+GENERAL_ONLY = ("department.shortfall.level_task_counts.choice", "general_only")
+
+
+@pytest.mark.parametrize(
+    ("kinds", "extra_all", "extra_general_only"),
+    [
+        # city items: all 4 - 3 = 1 beyond -> +10; general_only: general 1 of 3 - 2 = 1 -> 0
+        ((SUG, SUG, SUG, GEN), 10, 0),
+        # general 2 of 1 -> 1 beyond: +10 under both readings
+        ((SUG, SUG, GEN, GEN), 10, 10),
+        # exactly the tasks under both readings: no extra
+        ((SUG, SUG, GEN), 0, 0),
+    ],
+)
+def test_city_extras_follow_the_level_task_reading(
+    book, rules, rules_with, kinds, extra_all, extra_general_only
+):
+    for kind in kinds:
+        city_item(book, B, kind)
+    prov_item(book, B)
+    book.item(B, kind=RES)
+    assert book.score(rules).step(B, "extra") == pytest.approx(extra_all)
+    r = book.score(rules_with(*GENERAL_ONLY))
+    assert r.step(B, "extra") == pytest.approx(extra_general_only)
+    assert r.row(B)["tasks_complete"] is True
+
+
+def test_the_level_task_reading_is_interpreted_in_one_function(rules, rules_with):
+    from kaohe.engine import level_task
+
+    every, general = level_task(rules), level_task(rules_with(*GENERAL_ONLY))
+    # group B city: task 3 of which 2 suggestion-type
+    assert (every.required(3, 2), general.required(3, 2)) == (3, 1)
+    assert (every.counted("city"), general.counted("city")) == ("n_city", "n_city_general")
+    assert general.counted("provincial", noncentral=True) == "n_provincial_general_noncentral"
+    gaps = pl.DataFrame({"items": [1, 0, 2, 1], "suggestion": [1, 1, 0, 2]})
+    need = [
+        gaps.select(lt.needed(pl.col("items"), pl.col("suggestion")))[:, 0].to_list()
+        for lt in (every, general)
+    ]
+    # all: a suggestion-type item closes both gaps (the larger is needed); general_only: a
+    # general item closes the level gap only, so the two add up
+    assert need == [[1, 1, 2, 2], [2, 1, 2, 3]]
+
+
+def test_general_only_extras_say_general_items(book, rules_with):
+    for kind in (SUG, SUG, GEN, GEN):
+        city_item(book, B, kind)
+    prov_item(book, B)
+    book.item(B, kind=RES)
+    r = book.score(rules_with(*GENERAL_ONLY))
+    # general 2 of 3 - 2 = 1: one beyond
+    assert r.lines(B, "extra")["explanation"].to_list() == [
+        "基本任务已完成，市级综合信息录用2篇、任务1篇，超额1篇，每篇加10分"
+    ]
+
+
+def test_provincial_extras_follow_the_level_task_reading(book, rules, rules_with):
+    for kind in (SUG, SUG, GEN):
+        city_item(book, B, kind)
+    prov_item(book, B, SUG)
+    prov_item(book, B, GEN)
+    book.item(B, kind=RES)
+    # all: provincial 2 of 1 -> +20; general_only: general 1 of 1 - 0 = 1 -> 0
+    assert book.score(rules).step(B, "extra") == pytest.approx(20)
+    assert book.score(rules_with(*GENERAL_ONLY)).step(B, "extra") == pytest.approx(0)
+
+
+def test_central_extras_follow_the_level_task_reading(book, _baseline_mapping):
+    from kaohe.rules.models import rules_from_mapping
+    from kaohe.whatif.scenario import with_changes
+
+    no_central = ("department.extra.central_counts_as_provincial.choice", False)
+    for kind in (SUG, SUG, GEN):
+        city_item(book, B, kind)
+    k = book.item(B)
+    book.adopt(k, "中央办公厅", "《每日汇报》")
+    prov_item(book, B, GEN)
+    prov_item(book, B, SUG)
+    book.item(B, kind=RES)
+    # central does not earn extras, it fills the task first. all: 3 provincial items of task
+    # 1, the central one fills it -> 2 beyond -> +40. general_only: 2 general items (central,
+    # provincial) of 1, the central one fills it -> 1 beyond -> +20 (the suggestion item is
+    # no general item)
+    for changes, extra in (
+        (dict([no_central]), 40),
+        (dict([no_central, GENERAL_ONLY]), 20),
+    ):
+        mapping, _ = with_changes(_baseline_mapping, changes)
+        r = book.score(rules_from_mapping(mapping, "<test>"))
+        assert r.step(B, "extra") == pytest.approx(extra), changes
+
+
+def test_sweep_follows_the_general_only_reading_of_extras(book, _baseline_mapping):
+    from conftest import modified_rules
+
+    from kaohe.engine import score
+    from kaohe.whatif.scenario import with_changes
+    from kaohe.whatif.sweep import sweep
+
+    for kind in (SUG, SUG, SUG, GEN, GEN):
+        city_item(book, B, kind)
+    prov_item(book, B)
+    book.item(B, kind=RES)
+    mapping, _ = with_changes(_baseline_mapping, {GENERAL_ONLY[0]: GENERAL_ONLY[1]})
+    ledger = book.ledger(modified_rules(_baseline_mapping, *GENERAL_ONLY))
+    table, method = sweep(ledger, mapping, "department.extra.city", [Decimal(0), Decimal(15)])
+    assert method == "vectorised"
+    for value in (0, 15):
+        full = score(ledger, modified_rules(mapping, "department.extra.city", value))
+        got = table.filter(pl.col("value") == value).join(
+            full.unit_scores, on="unit", suffix="_full"
+        )
+        # general 2 of 1: one extra city item, 0 or 15 points
+        assert ((got["total"] - got["total_full"]).abs() < 1e-9).all(), value
+        assert (got["rank"] == got["rank_full"]).all(), value
 
 
 def test_group_b_provincial_short_by_one_minus_5(book, rules):

@@ -355,3 +355,33 @@ def test_worked_example_2_without_guoban_commission_exactly_50_percent_scores_ze
     assert r.step(K, "district_adoption") == pytest.approx(100)
     assert r.total(K) == pytest.approx(100)
     assert r.row(K)["assessment_score"] == pytest.approx(0.0)
+
+
+def test_district_lines_name_their_clause_and_rule(book, rules):
+    items = twenty(book)
+    book.adopt(items[0], "省委办公厅", "《专报》", instruction=True)
+    book.adopt(items[1], "市委办公室", "《工作交流》", form="采纳例子观点", examples=2)
+    book.adopt(items[2], "省人力社保厅", "厅门户网站", form="组稿录用", instruction=True)
+    book.commission(K, "市委办")
+    r = book.score(rules)
+    rows = sorted(r.lines(K).select("step", "clause", "rule", "points").rows())
+    # 省两办 full 50 + instruction 20; 2 examples x 5 = 10; 省厅 compiled 10 + instruction 5;
+    # a missed commission -10; 20 items submitted: no submissions line
+    assert rows == [
+        ("district_adoption", "二（二）2（2）", "district.adoptions.examples_each", 10.0),
+        ("district_adoption", "二（二）2（2）", "district.adoptions.groups.0.full", 50.0),
+        ("district_adoption", "二（二）2（2）", "district.adoptions.groups.2.compiled", 10.0),
+        ("district_commission", "二（二）2（1）", "district.commissions.penalty", -10.0),
+        (
+            "district_instruction",
+            "二（二）2（2）",
+            "district.adoptions.groups.0.instruction_full",
+            20.0,
+        ),
+        (
+            "district_instruction",
+            "二（二）2（2）",
+            "district.adoptions.groups.2.instruction_compiled",
+            5.0,
+        ),
+    ]

@@ -306,3 +306,63 @@ def test_districts_are_never_advanced_candidates(book, rules):
     r = book.score(rules)
     # 20 x 50 = 1000 -> 500% but 先进集体 is for departments only
     assert r.row(K)["advanced_candidate"] in (False, None)
+
+
+# ---- rank within class ---------------------------------------------------------------------
+
+
+def test_rank_is_within_the_class_by_completion_rate_then_total(book, rules):
+    # group D: 65 (130%), 63, 63 (126%), the other two -20 (research article missing)
+    d_unit_with(book, D_UNITS[0], "《工作交流》", 5)
+    d_unit_with(book, D_UNITS[1], "《工作交流》", 3)
+    d_unit_with(book, D_UNITS[2], "《工作交流》", 3)
+    # group C: 社会保险处 50 + 50 = 100 (100%), below group D's rates; the others -31
+    city(book, C, kind="建议问题")
+    city(book, C, kind="调研文章")
+    # districts: 柯桥区 20 items, one 省委办 adoption: 50; the others -100
+    items = book.items(K, 20)
+    book.adopt(items[0], "省委办公厅", "《专报》")
+    r = book.score(rules)
+    rank = dict(r.scores.unit_scores.select("unit", "rank").iter_rows())
+    # within D: 1, then the two equal units share 2, the two at -20 share 4
+    assert [rank[u] for u in D_UNITS] == [1, 2, 2, 4, 4]
+    # within C: 社会保险处 first although group D units have higher rates
+    assert rank[C] == 1
+    assert {rank[u] for u in (C2, C3, C4)} == {2}
+    # B: four units with nothing, all equal; A: one unit
+    assert {rank[u] for u in r.scores.unit_scores.filter(pl.col("group") == "B")["unit"]} == {1}
+    assert rank["就业促进和人力资源服务中心"] == 1
+    assert rank[K] == 1
+    assert {rank[u] for u in ("越城区", "上虞区", "诸暨市", "嵊州市", "新昌县")} == {2}
+    # one rank per unit, and nothing else called rank
+    assert [c for c in r.scores.unit_scores.columns if "rank" in c] == ["rank", "advanced_rank"]
+
+
+# ---- several as-of dates, one engine call --------------------------------------------------
+
+
+def test_score_many_equals_score_at_each_date(book, rules):
+    from datetime import date
+
+    from kaohe.engine import score, score_many
+
+    example_1(book)
+    d_unit_with(book, D, "《工作交流》", 5)
+    book.item(K, submitted="2022-09-01")
+    ledger = book.ledger(rules)
+    dates = [date(2022, 2, 28), None, date(2022, 8, 31), date(2022, 2, 28)]
+    many = score_many(ledger, rules, dates)
+    assert [s.as_of for s in many] == dates
+    for as_of, got in zip(dates, many, strict=True):
+        one = score(ledger, rules, as_of)
+        for name in (
+            "score_lines",
+            "unit_scores",
+            "tasks",
+            "unit_counts",
+            "people",
+            "people_monthly",
+            "problems",
+        ):
+            assert getattr(got, name).equals(getattr(one, name)), (as_of, name)
+        assert (got.start, got.end, got.annual) == (one.start, one.end, one.annual)

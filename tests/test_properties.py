@@ -170,7 +170,7 @@ def test_scoring_twice_gives_identical_tables(sheets: dict) -> None:
 def test_packed_sort_key_gives_the_same_order_as_sorting_the_columns(sheets: dict) -> None:
     import pytest
 
-    from kaohe.engine import core as scoring
+    from kaohe.engine import steps as scoring
 
     ledger = parse_ledger(sheets, RULES)
     packed = score(ledger, RULES)

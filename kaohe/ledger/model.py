@@ -197,6 +197,9 @@ class Ledger:
     source: str = "<内存>"
     fingerprint: str = ""
     rows_read: dict[str, int] = field(default_factory=dict)
+    # For each row of `adoptions`, the position of its item in `items`: the reader's join of
+    # 录用 to 报送, handed to the scorer (None for a ledger built otherwise).
+    adoption_items: pl.Series | None = None
 
     @property
     def errors(self) -> pl.DataFrame:

@@ -2179,21 +2179,23 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
         shares = _shares(clean_items, contributors)
         adoptions = check.adoptions(s["录用"], adoption_cells.result(), known)
 
+    adoption_table = _table(
+        s["录用"],
+        adoptions,
+        {**ADOPTIONS, "_item_row": pl.Int64},
+        item_id="信息编号",
+        agency="_agency",
+        publication_id="_pub",
+        form="_form",
+        examples="_examples",
+        instruction="_instruction",
+        adopted="_adopted",
+        _item_row="_item_row",
+    )
     tables = {
         "items": clean_items,
         "shares": shares,
-        "adoptions": _table(
-            s["录用"],
-            adoptions,
-            ADOPTIONS,
-            item_id="信息编号",
-            agency="_agency",
-            publication_id="_pub",
-            form="_form",
-            examples="_examples",
-            instruction="_instruction",
-            adopted="_adopted",
-        ),
+        "adoptions": adoption_table.drop("_item_row"),
         "awards": _table(
             s["好信息"], awards, AWARDS, item_id="信息编号", award="_award", awarded="_awarded"
         ),
@@ -2245,7 +2247,19 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
         source=source,
         fingerprint=read.fingerprint,
         rows_read={name: sh.rows_read for name, sh in s.items()},
+        adoption_items=_item_positions(clean_items["row"], adoption_table["_item_row"]),
     )
+
+
+def _item_positions(item_rows: pl.Series, wanted: pl.Series) -> pl.Series | None:
+    """The position in the clean 报送 table (sorted by row) of each 报送 row in `wanted`, or
+    None when one of them is not there (its item had an error)."""
+    positions = item_rows.search_sorted(wanted).cast(pl.UInt32)
+    if wanted.null_count() or (positions >= item_rows.len()).any():
+        return None
+    if not (item_rows.gather(positions) == wanted).all():
+        return None
+    return positions
 
 
 def _unknown_id_fix(

@@ -444,6 +444,14 @@ class Units(Strict):
     roster: list[RosterUnit]
 
 
+class Clause(Strict):
+    """A clause whose numbers live elsewhere (e.g. 附件1 points per publication): the block
+    names the clause its score lines cite."""
+
+    clause: str
+    description: str
+
+
 class Unadopted(Strict):
     clause: str
     description: str
@@ -501,6 +509,8 @@ class Research(Strict):
 
 
 class Department(Strict):
+    adoption: Clause
+    instruction: Clause
     unadopted: Unadopted
     shared_items: SharedItems
     awards: Awards
@@ -599,6 +609,13 @@ class OfficerPrizes(Strict):
     clause: str
     description: str
     prizes: list[Prize]
+    ranking: Choice[Literal["chucai", "item_points"]]
+
+
+class People(Strict):
+    clause: str
+    description: str
+    scope: Choice[Literal["departments", "all"]]
 
 
 class Outcomes(Strict):
@@ -654,6 +671,7 @@ class Rules(Strict):
     district: District
     commission_issuers: Issuers
     outcomes: Outcomes
+    people: People
     plans: Plans
     ledger_checks: LedgerChecks
 

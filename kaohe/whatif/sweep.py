@@ -25,14 +25,16 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from kaohe.engine.core import (
-    _in_window,
-    _items_with_units,
-    _missed,
-    _split_by_share,
-    _task_counts,
+from kaohe.engine import (
+    class_rank,
+    in_window,
+    items_with_units,
+    level_counts,
+    level_task,
+    overdue,
     publication_table,
     score,
+    shared_items,
     unit_table,
     valued_adoptions,
     window_of,
@@ -198,10 +200,10 @@ def facts(ledger: Ledger, rules: Rules, as_of: date | None = None) -> Facts:
     n_u, n_pf = units.height, pubs.height
     uidx = {u: i for i, u in enumerate(units["unit"])}
     pf_index = pubs.select("publication_id", "form").with_row_index("pf")
-    items = _items_with_units(ledger, rules)
-    items_in = items.filter(_in_window("submitted", w))
+    items = items_with_units(ledger, rules)
+    items_in = items.filter(in_window("submitted", w))
     adoptions, dropped = valued_adoptions(ledger, rules, items)
-    a_in = adoptions.filter(_in_window("adopted", w)).join(
+    a_in = adoptions.filter(in_window("adopted", w)).join(
         pf_index, on=["publication_id", "form"], how="left"
     )
     shares = ledger.shares.join(items.select("item_id", "ik"), on="item_id")
@@ -216,16 +218,16 @@ def facts(ledger: Ledger, rules: Rules, as_of: date | None = None) -> Facts:
     def with_u(df: pl.DataFrame, col: str = "unit") -> pl.DataFrame:
         return df.with_columns(pl.col(col).replace_strict(uidx, return_dtype=pl.Int64).alias("u"))
 
-    dep = with_u(_split_by_share(a_in.filter(pl.col("kind") == "department"), shares), "share_unit")
+    dep = with_u(shared_items(a_in.filter(pl.col("kind") == "department"), shares), "share_unit")
     dep_share = matrix(dep, "pf", n_pf, "share")
     dep_share_ins = matrix(dep.filter(pl.col("instruction")), "pf", n_pf, "share")
 
     award_idx = {a.name: i for i, a in enumerate(rules.department.awards.list)}
-    aw = ledger.awards.filter(_in_window("awarded", w)).join(
+    aw = ledger.awards.filter(in_window("awarded", w)).join(
         items.select("item_id", "ik", "unit", "kind"), on="item_id"
     )
     aw = with_u(
-        _split_by_share(aw.filter(pl.col("kind") == "department"), shares), "share_unit"
+        shared_items(aw.filter(pl.col("kind") == "department"), shares), "share_unit"
     ).with_columns(pl.col("award").replace_strict(award_idx, return_dtype=pl.Int64).alias("a"))
     award_share = matrix(aw, "a", len(award_idx), "share")
 
@@ -234,7 +236,7 @@ def facts(ledger: Ledger, rules: Rules, as_of: date | None = None) -> Facts:
     )
     unadopted = np.bincount(un["u"].to_numpy(), minlength=n_u).astype(np.int64)
 
-    tc = _task_counts(a_in, units)
+    tc = level_counts(a_in, units)
     counts = {c: tc[c].to_numpy().astype(np.int64) for c in tc.columns if c != "unit"}
     res = with_u(items_in.filter(pl.col("item_kind") == "research"))
     research = np.bincount(res["u"].to_numpy(), minlength=n_u).astype(np.int64)
@@ -242,7 +244,7 @@ def facts(ledger: Ledger, rules: Rules, as_of: date | None = None) -> Facts:
     submitted = np.bincount(sub["u"].to_numpy(), minlength=n_u).astype(np.int64)
 
     issuers = {i.name: k for k, i in enumerate(rules.commission_issuers.list)}
-    missed = with_u(_missed(ledger.commissions, w)).with_columns(
+    missed = with_u(overdue(ledger.commissions, w)).with_columns(
         pl.col("issuer").replace_strict(issuers, return_dtype=pl.Int64).alias("i"),
         pl.lit(1, dtype=pl.Int64).alias("n"),
     )
@@ -358,7 +360,7 @@ def _annual(
     f: Facts, V: Any, rules: Rules, N: int, dep: np.ndarray, dist: np.ndarray
 ) -> np.ndarray:
     c = f.counts
-    general_only = rules.department.shortfall.level_task_counts.choice == "general_only"
+    lt = level_task(rules)
     central_extra = rules.department.extra.central_counts_as_provincial.choice
     out = np.zeros((N, f.units.height), dtype=np.int64)
     complete = np.ones((N, f.units.height), dtype=bool)
@@ -366,22 +368,20 @@ def _annual(
     for lv in ("city", "provincial"):
         ti = V(f"task_{lv}_items")
         ts = V(f"task_{lv}_suggestion")
-        req = ti - ts if general_only else ti
-        got = c[f"n_{lv}_general"] if general_only else c[f"n_{lv}"]
-        si = np.maximum(req - got[None, :], 0)
+        req = lt.required(ti, ts)
+        got = c[lt.counted(lv)][None, :]
+        si = np.maximum(req - got, 0)
         ss = np.maximum(ts - c[f"n_{lv}_suggestion"][None, :], 0)
-        shorts[lv] = (si, ss)
+        shorts[lv] = (si, ss, req, got)
         complete &= (si == 0) & (ss == 0)
     for lv in ("city", "provincial"):
-        si, ss = shorts[lv]
+        si, ss, req, got = shorts[lv]
         out += si * V(f"short_{lv}_items")[:, None] + ss * V(f"short_{lv}_suggestion")[:, None]
-        extra = np.maximum(c[f"n_{lv}"][None, :] - V(f"task_{lv}_items"), 0)
+        extra = np.maximum(got - req, 0)
         if lv == "provincial" and not central_extra:
-            central_only = c["n_provincial"] - c["n_provincial_noncentral"]
-            remaining = np.maximum(V("task_provincial_items") - central_only[None, :], 0)
-            extra = np.minimum(
-                extra, np.maximum(c["n_provincial_noncentral"][None, :] - remaining, 0)
-            )
+            got_nc = c[lt.counted(lv, noncentral=True)][None, :]
+            remaining = np.maximum(req - (got - got_nc), 0)
+            extra = np.minimum(extra, np.maximum(got_nc - remaining, 0))
         out += complete * extra * V(f"extra_{lv}")[:, None]
     research_short = f.research[None, :] < V("research_required")[:, None]
     out += research_short * V("research_penalty")[:, None]
@@ -392,6 +392,15 @@ def _annual(
 
 
 # ---- the sweep -------------------------------------------------------------------------
+
+
+def _rate(total_u: np.ndarray, base_u: np.ndarray) -> np.ndarray:
+    """total / base to six decimals, halves away from zero, exactly as the engine rounds the
+    completion rate (a float round(6) takes 1.7385625 down to 1.738562), and as the float
+    nearest that decimal (numpy divides; polars would multiply by 1e-6)."""
+    n = total_u * 1_000_000
+    q = (np.abs(n) * 2 + base_u) // (base_u * 2)
+    return np.where(n < 0, -q, q) / 1_000_000
 
 
 _FORMAT_HINT = "写成 起点:终点:步长（如 0.1:0.5:0.05）或逗号分隔的列表（如 20,30,40）"
@@ -574,26 +583,20 @@ def sweep(
             "value": np.repeat(np.array([float(v) for v in vals]), n_u),
             "total_u": totals.reshape(-1),
             "base_u": np.asarray(bases).reshape(-1),
+            "completion_rate": _rate(totals, np.asarray(bases)).reshape(-1),
             "_i": np.repeat(np.arange(len(vals)), n_u),
             "order": np.tile(units["order"].to_numpy(), len(vals)),
         }
     ).join(units.select("unit", "group", "kind"), on="unit")
     out = out.with_columns(
         (pl.col("total_u") / SCALE).round(4).alias("total"),
-        (pl.col("total_u") / pl.col("base_u")).round(6).alias("completion_rate"),
         (
             pl.col("_i") == next(i for i, v in enumerate(vals) if Decimal(v) == Decimal(current))
         ).alias("baseline")
         if any(Decimal(v) == Decimal(current) for v in vals)
         else pl.lit(False).alias("baseline"),
     )
-    out = out.with_columns(
-        pl.struct(pl.col("completion_rate"), pl.col("total_u"))
-        .rank("min", descending=True)
-        .over("_i", "kind")
-        .cast(pl.Int64)
-        .alias("rank")
-    ).sort("_i", "order")
+    out = out.with_columns(class_rank("_i").alias("rank")).sort("_i", "order")
     return (
         out.select(
             "unit", "group", "kind", "value", "total", "completion_rate", "rank", "baseline"

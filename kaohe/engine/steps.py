@@ -1,0 +1,308 @@
+"""The engine's run: the ledger read once, the clauses applied in the order of the measures,
+the score lines sorted and summed, and what the totals lead to.
+
+Pure and deterministic: no hidden state, the same ledger and rules always give the same tables
+in the same order. Every point a unit gets is one line of the score ledger (`score_lines`),
+naming the unit, the item, the clause, the rule's path in the rules file and the reason; a
+unit's total is the sum of its lines and nothing else.
+
+Steps, in the order of the clauses (二（二）1 for departments, 二（二）2 for districts), each
+the step name of its score lines and the function that writes them:
+
+    adoption      adoption.adoption_points        二（二）1（1）；附件1   department.adoption
+    instruction   adoption.instruction_bonus      二（二）1（1）；附件1 说明 department.instruction
+                  (both, and awards, split by adoption.shared_items: 二（二）1（2）,
+                  department.shared_items)
+    unadopted     department.unadopted            二（二）1（1）        department.unadopted
+    award         department.awards               二（二）1（3）        department.awards
+    extra         department.count_task_extras    二（二）1（3）        department.extra
+    shortfall     department.count_task_shortfall 二（二）1（3）        department.shortfall
+    commission    department.missed_commissions   二（二）1（4）        department.commissions
+    research      department.research_article     二（二）1（4）        department.research
+    district_adoption, district_instruction
+                  district.forwarded_adoptions    二（二）2（2）        district.adoptions
+    district_submissions
+                  district.submission_task        二（二）2（1）        district.submissions
+    district_commission
+                  district.district_commissions   二（二）2（1）        district.commissions
+
+then 四: `unit_scores` (outcomes.unit_outcomes: completion rate, rank within class, adjustment,
+district assessment, advanced collectives), `people` (people.people_tables: 出彩 points, officer
+prizes under `people.scope` and `outcomes.officer_prizes.ranking`), and the tasks table
+(tasks.tasks_table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from kaohe.engine import adoption, department, district
+from kaohe.engine.common import Window, in_window, items_with_units, overdue, unit_table, window_of
+from kaohe.engine.outcomes import unit_outcomes
+from kaohe.engine.people import people_tables
+from kaohe.engine.tasks import count_table, tasks_table
+from kaohe.ledger.model import PROBLEMS, Ledger, LedgerError
+from kaohe.rules.models import SCALE, Rules
+
+DEPARTMENT_STEPS = (
+    "adoption",
+    "instruction",
+    "unadopted",
+    "award",
+    "extra",
+    "shortfall",
+    "commission",
+    "research",
+)
+DISTRICT_STEPS = (
+    "district_adoption",
+    "district_instruction",
+    "district_submissions",
+    "district_commission",
+)
+STEPS = DEPARTMENT_STEPS + DISTRICT_STEPS
+# Steps that judge a whole year: a year-to-date view leaves them to the tasks table.
+ANNUAL_ONLY_STEPS = ("extra", "shortfall", "research", "district_submissions")
+STEP_LABELS = {
+    "adoption": "录用分",
+    "instruction": "领导批示加分",
+    "unadopted": "报送未录用分",
+    "award": "好信息加分",
+    "extra": "超额录用加分",
+    "shortfall": "未完成基本任务扣分",
+    "commission": "约稿扣分",
+    "research": "调研文章扣分",
+    "district_adoption": "转报录用加分",
+    "district_instruction": "领导批示加分",
+    "district_submissions": "报送任务扣分",
+    "district_commission": "约稿扣分",
+}
+SCORE_LINE_COLUMNS = (
+    "unit",
+    "step",
+    "clause",
+    "rule",
+    "item_id",
+    "commission_id",
+    "date",
+    "share",
+    "points",
+    "explanation",
+    "points_u",
+)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What scoring a ledger under a set of rules gives. All tables are polars DataFrames."""
+
+    score_lines: pl.DataFrame
+    unit_scores: pl.DataFrame
+    tasks: pl.DataFrame
+    unit_counts: pl.DataFrame
+    people: pl.DataFrame
+    people_monthly: pl.DataFrame
+    problems: pl.DataFrame
+    start: date
+    end: date
+    annual: bool
+    as_of: date | None
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """What the clauses read, prepared once per (ledger, rules) whatever the window."""
+
+    ledger: Ledger
+    rules: Rules
+    units: pl.DataFrame
+    items: pl.DataFrame
+    adoptions: pl.DataFrame  # valued_adoptions
+    warnings: pl.DataFrame
+    awards: pl.DataFrame  # with the item's ik, unit, kind
+    shares: pl.DataFrame  # of the shared items, with the item's ik
+    commissions: pl.DataFrame  # with the unit's kind and a dense key ck
+
+
+def _prepare(ledger: Ledger, rules: Rules) -> _Ledger:
+    if not ledger.ok:
+        raise LedgerError(ledger.problems, ledger.source)
+    units = unit_table(rules)
+    items = items_with_units(ledger, rules)
+    adoptions, warnings = adoption.valued_adoptions(ledger, rules, items)
+    return _Ledger(
+        ledger=ledger,
+        rules=rules,
+        units=units,
+        items=items,
+        adoptions=adoptions,
+        warnings=warnings,
+        awards=ledger.awards.join(items.select("item_id", "ik", "unit", "kind"), on="item_id"),
+        shares=_shared(ledger.shares, items),
+        commissions=ledger.commissions.join(units.select("unit", "kind"), on="unit").with_columns(
+            pl.col("commission_id").rank("dense").cast(pl.Int64).alias("ck")
+        ),
+    )
+
+
+def _shared(shares: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """The share rows of the items that have contributors (二（二）1（2）), with their ik."""
+    ids = shares.filter(~pl.col("lead"))["item_id"].unique()
+    return shares.filter(pl.col("item_id").is_in(ids.implode())).join(
+        items.select("item_id", "ik"), on="item_id"
+    )
+
+
+def _line_order(
+    lines: pl.DataFrame, units: pl.DataFrame, rules: Rules, packed: bool = True
+) -> pl.Expr:
+    """One Int64 sort key for score lines: unit (roster order), step (clause order), date,
+    item (or commission), tie (publication, award, task level). Sorting one integer is much
+    faster than sorting five columns, and gives the same order."""
+    unit_order = dict(zip(units["unit"], units["order"], strict=True))
+    step_order = {s: i for i, s in enumerate(STEPS)}
+    fits = (
+        len(unit_order) < 2**7
+        and len(STEPS) < 2**4
+        and (lines["tie"].max() or 0) < 2**9
+        and (lines["ik"].max() or 0) < 2**27
+        and (lines["ck"].max() or 0) < 2**27
+    )
+    if not (packed and fits):
+        # Outside the packed ranges (a very large roster or ledger): sort on the columns.
+        return pl.struct(
+            pl.col("unit").replace_strict(unit_order, return_dtype=pl.Int64),
+            pl.col("step").replace_strict(step_order, return_dtype=pl.Int64),
+            "date",
+            pl.coalesce("ik", "ck"),
+            "tie",
+        )
+    day = (pl.col("date") - pl.lit(rules.period.start)).dt.total_days().clip(0, 2**16 - 1)
+    # bits: unit 7 | step 4 | day 16 | item or commission 27 | tie 9 = 63
+    slot = pl.coalesce(pl.col("ik").cast(pl.Int64), pl.col("ck"), pl.lit(2**27 - 1))
+    key = pl.col("unit").replace_strict(unit_order, return_dtype=pl.Int64)
+    key = key * 2**4 + pl.col("step").replace_strict(step_order, return_dtype=pl.Int64)
+    key = key * 2**16 + day
+    key = key * 2**27 + slot
+    return key * 2**9 + pl.col("tie").fill_null(0)
+
+
+def _district_award_warnings(awards_in: pl.DataFrame) -> pl.DataFrame:
+    return (
+        awards_in.filter(pl.col("kind") == "district")
+        .select(
+            pl.lit("warning").alias("severity"),
+            pl.lit("好信息").alias("sheet"),
+            pl.col("row"),
+            pl.lit("信息编号").alias("column"),
+            pl.col("item_id").alias("value"),
+            pl.lit("区县信息不计好信息加分（好信息加分属二（二）1，仅适用于处室、单位）").alias(
+                "reason"
+            ),
+            pl.lit("无需处理；如属误录请删除该行").alias("suggestion"),
+        )
+        .cast(PROBLEMS)  # type: ignore[arg-type]
+    )
+
+
+def _score(p: _Ledger, as_of: date | None) -> Scores:
+    rules, units = p.rules, p.units
+    w = window_of(rules, as_of)
+    items_in = p.items.filter(in_window("submitted", w))
+    a_in = p.adoptions.filter(in_window("adopted", w))
+    awards_in = p.awards.filter(in_window("awarded", w))
+    missed = overdue(p.commissions, w)
+
+    # 二（二）1 — departments
+    dep = adoption.shared_items(a_in.filter(pl.col("kind") == "department"), p.shares)
+    level_counts = department.level_counts(a_in, units)
+    count_tasks = department.count_tasks(level_counts, units, rules)
+    research = department.research_counts(items_in, units)
+    # 二（二）2 — districts
+    submitted = district.submission_counts(items_in, units)
+    parts = [
+        adoption.adoption_points(dep, rules),
+        adoption.instruction_bonus(dep, rules),
+        department.unadopted(items_in, a_in, units, rules),
+        department.awards(awards_in, p.shares, rules),
+        department.count_task_extras(count_tasks, w, rules),
+        department.count_task_shortfall(count_tasks, w, rules),
+        department.missed_commissions(missed, rules),
+        department.research_article(research, w, rules),
+        *district.forwarded_adoptions(a_in, rules),
+        district.submission_task(submitted, w, rules),
+        district.district_commissions(missed, rules),
+    ]
+    lines = pl.concat(parts)
+    lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie")
+    totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
+
+    # 四 — what the totals lead to
+    counts = count_table(items_in, a_in, awards_in, p.ledger, units, w, level_counts)
+    unit_scores = unit_outcomes(totals, units, count_tasks, research, counts, rules)
+    tasks = tasks_table(count_tasks, research, submitted, units, w, rules)
+    people, monthly = people_tables(p.ledger, items_in, a_in, lines, w, rules)
+
+    problems = pl.concat([p.ledger.problems, p.warnings, _district_award_warnings(awards_in)])
+    out_lines = lines.with_columns((pl.col("points_u") / SCALE).alias("points")).select(
+        SCORE_LINE_COLUMNS
+    )
+    return Scores(
+        score_lines=out_lines,
+        unit_scores=unit_scores,
+        tasks=tasks,
+        unit_counts=counts,
+        people=people,
+        people_monthly=monthly,
+        problems=problems,
+        start=w.start,
+        end=w.end,
+        annual=w.annual,
+        as_of=as_of,
+    )
+
+
+def score(ledger: Ledger, rules: Rules, as_of: date | None = None) -> Scores:
+    """Score a ledger under the rules, for the whole year or up to `as_of` (year-to-date).
+
+    A year-to-date view counts the events up to `as_of` and leaves the annual-only clauses
+    (count tasks, research article, district submission task) to the `tasks` table as gaps and
+    pace. Raises LedgerError if the ledger has errors.
+    """
+    return _score(_prepare(ledger, rules), as_of)
+
+
+def score_many(ledger: Ledger, rules: Rules, as_of_dates: Iterable[date | None]) -> list[Scores]:
+    """`score` for several as-of dates (None: the whole year), in the order given, reading and
+    valuing the ledger once: each result equals `score(ledger, rules, as_of)` for its date.
+
+    For a run that shows several views of one ledger (the quarter ends and the year of
+    `kaohe report`), this is one engine call instead of one per date.
+    """
+    p = _prepare(ledger, rules)
+    return [_score(p, d) for d in as_of_dates]
+
+
+def unit_counts(
+    ledger: Ledger, rules: Rules, start: date | None = None, end: date | None = None
+) -> pl.DataFrame:
+    """Per roster unit, what happened between start and end (default: the period).
+
+    Submissions by kind, items adopted, adoptions by level, distinct items at each count-task
+    level (and suggestion-type), instructions, awards, commissions and those missed.
+    """
+    w = Window(start or rules.period.start, end or rules.period.end, True, None)
+    units = unit_table(rules)
+    items = items_with_units(ledger, rules)
+    items_in = items.filter(in_window("submitted", w))
+    adoptions, _ = adoption.valued_adoptions(ledger, rules, items)
+    a_in = adoptions.filter(in_window("adopted", w))
+    awards_in = ledger.awards.filter(in_window("awarded", w)).join(
+        items.select("item_id", "unit"), on="item_id"
+    )
+    level_counts = department.level_counts(a_in, units)
+    return count_table(items_in, a_in, awards_in, ledger, units, w, level_counts)
