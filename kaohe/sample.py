@@ -10,7 +10,9 @@ an existing file or folder unless forced.
 Everything drawn comes from the rules object (units, groups, bases, tasks, publications and
 their forms, agencies, awards, issuers, plan categories, period, officers): a unit or a
 publication added to the rules file appears in new samples. The numbers below are knobs of the
-simulation (how active, how often adopted), not rules of the measures.
+simulation (how active, how often adopted), not rules of the measures. The points that steer a
+year's balance (what an adoption earns, a district's penalties, the publications' weights in
+the draw) are priced by the engine (`_Prices`): the generator computes no points itself.
 
 Every value of a returned frame is a string (dates 'YYYY-MM-DD') or null (blank). The same seed
 gives the same frames, and the same bytes once written.
@@ -32,9 +34,11 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from kaohe.ledger.model import SHEETS
+from kaohe.engine import publication_table, score, valued_adoptions
+from kaohe.ledger import model
+from kaohe.ledger.model import SHEETS, Ledger
 from kaohe.outdir import Staging, display_path, publish
-from kaohe.rules.models import Group, Publication, RosterUnit, Rules
+from kaohe.rules.models import SCALE, Group, Publication, RosterUnit, Rules
 
 # ---- simulation knobs (not rules) ---------------------------------------------------------
 
@@ -630,12 +634,137 @@ class _Plan:
     item: _Item | None
 
 
-def _pub_points(pub: Publication) -> float:
-    """A publication's smallest department points (its weight in the draw)."""
-    if pub.points is not None:
-        return max(float(pub.points), 1.0)
-    assert pub.forms is not None
-    return max(min(float(v) for v in pub.forms.values()), 1.0)
+def _draw_points(rules: Rules) -> list[float]:
+    """Each publication's smallest department points as the engine prices them (附件1), at
+    least 1: its weight in the draw."""
+    smallest = (
+        publication_table(rules)
+        .group_by("publication_id")
+        .agg(pl.col("points_u").min())
+        .sort("publication_id")["points_u"]
+    )
+    return [max(u / SCALE, 1.0) for u in smallest]
+
+
+def _price_ledger(
+    items: list[tuple[str, str, date, str, str | None]],
+    adoptions: list[tuple[str, int, str, int, bool, date]],
+    commissions: list[tuple[str, str, str, date, date, date | None]],
+) -> Ledger:
+    """A clean ledger (the reader's tables) built from the simulation, for the engine to price:
+    items (id, unit, submitted, kind, commission id), adoptions (item id, publication, form,
+    examples, instruction, adopted), commissions (id, unit, issuer, ordered, deadline,
+    delivered)."""
+    ids = [it[0] for it in items]
+    item_frame = pl.DataFrame(
+        {
+            "item_id": ids,
+            "title": ids,
+            "unit": [it[1] for it in items],
+            "submitted": [it[2] for it in items],
+            "kind": [it[3] for it in items],
+            "first_writer": [None] * len(items),
+            "other_writers": [[] for _ in items],
+            "commission_id": [it[4] for it in items],
+            "row": range(2, len(items) + 2),
+        },
+        schema=model.ITEMS,
+    )
+    shares = item_frame.select(
+        "item_id", "unit", pl.lit(100).alias("share"), pl.lit(True).alias("lead"), "row"
+    ).cast(model.SHARES)  # type: ignore[arg-type]
+    adoption_frame = pl.DataFrame(
+        {
+            "item_id": [a[0] for a in adoptions],
+            "agency": [None] * len(adoptions),
+            "publication_id": [a[1] for a in adoptions],
+            "form": [a[2] for a in adoptions],
+            "examples": [a[3] for a in adoptions],
+            "instruction": [a[4] for a in adoptions],
+            "adopted": [a[5] for a in adoptions],
+            "row": range(2, len(adoptions) + 2),
+        },
+        schema=model.ADOPTIONS,
+    )
+    commission_frame = pl.DataFrame(
+        [(*c, n) for n, c in enumerate(commissions, 2)], schema=model.COMMISSIONS, orient="row"
+    )
+    return Ledger(
+        items=item_frame,
+        shares=shares,
+        adoptions=adoption_frame,
+        awards=model.empty(model.AWARDS),
+        commissions=commission_frame,
+        plans=model.empty(model.PLANS),
+        people=model.empty(model.PEOPLE),
+        problems=model.empty(model.PROBLEMS),
+        source="<模拟>",
+    )
+
+
+# unit (roster index), item kind, publication, form, 采纳数, instruction, commission issuer
+_PriceKey = tuple[int, str, int, str, int, bool, str | None]
+
+
+class _Prices:
+    """What an adoption earns its unit and what a district loses on its submission task and
+    commissions, both as the engine scores them: the generator prices nothing itself.
+
+    Each combination of what an adoption's price may depend on (`_PriceKey`) is valued once
+    by the engine, in batches, as the only adoption of an item of its own.
+    """
+
+    def __init__(self, year: _Year) -> None:
+        self.year = year
+        self.known: dict[_PriceKey, Decimal] = {}
+
+    def _key(self, a: _Adoption) -> _PriceKey:
+        it = a.item
+        form = a.form or self.year.rules.forms.default
+        issuer = it.commission.issuer if it.commission else None
+        return (it.unit.index, it.kind, a.pub, form, a.examples or 1, a.instruction, issuer)
+
+    def prepare(self, adoptions: Sequence[_Adoption]) -> None:
+        """Price every combination of `adoptions` not priced yet, in one engine call."""
+        keys = sorted({k for a in adoptions if (k := self._key(a)) not in self.known}, key=str)
+        if not keys:
+            return
+        year = self.year
+        day = year.start
+        items, rows, commissions = [], [], []
+        for n, (u, kind, pub, form, examples, instruction, issuer) in enumerate(keys):
+            unit = year.units[u].name
+            cid = None
+            if issuer is not None:
+                cid = f"C{n}"
+                commissions.append((cid, unit, issuer, day, day, day))
+            items.append((f"P{n:06d}", unit, day, kind, cid))
+            rows.append((f"P{n:06d}", pub, form, examples, instruction, day))
+        valued, _ = valued_adoptions(_price_ledger(items, rows, commissions), year.rules)
+        earned = dict(valued.select("item_id", "value_u").iter_rows())
+        for n, k in enumerate(keys):
+            self.known[k] = Decimal(earned[f"P{n:06d}"]) / SCALE
+
+    def adoption(self, a: _Adoption) -> Decimal:
+        """What the adoption earns its unit (附件1 for a department, 二（二）2（2） for a
+        district)."""
+        if self._key(a) not in self.known:
+            self.prepare([a])
+        return self.known[self._key(a)]
+
+    def district_penalties(self) -> dict[int, Decimal]:
+        """Each district's submission shortfall and missed commissions (二（二）2（1）), as a
+        negative number: its total with no adoptions counted."""
+        year = self.year
+        cid = {id(c): f"C{n}" for n, c in enumerate(year.commissions)}
+        items = [(f"T{it.seq:06d}", it.unit.name, it.submitted, it.kind, None) for it in year.items]
+        commissions = [
+            (cid[id(c)], c.unit.name, c.issuer, c.ordered, c.deadline, c.delivered)
+            for c in year.commissions
+        ]
+        totals = score(_price_ledger(items, [], commissions), year.rules).unit_scores
+        by_name = dict(totals.select("unit", "total_u").iter_rows())
+        return {u.index: Decimal(by_name[u.name]) / SCALE for u in year.districts}
 
 
 def _weighted(rng: random.Random, options: Sequence[str], weights: Sequence[float]) -> str:
@@ -661,6 +790,7 @@ class _Year:
             i: rules.agency_level[p.agency] for i, p in enumerate(rules.publications.list)
         }
         self.pubs_by_level: dict[str, list[int]] = {lv: [] for lv in LEVELS}
+        self.draw_points = _draw_points(rules)
         for i, lv in self.levels.items():
             self.pubs_by_level[lv].append(i)
         self.items: list[_Item] = []
@@ -1013,7 +1143,7 @@ class _Year:
         if not pool:
             return None
         exp = PUBLICATION_POINT_EXPONENT[kind]
-        weights = [_pub_points(self.rules.publications.list[i]) ** -exp for i in pool]
+        weights = [self.draw_points[i] ** -exp for i in pool]
         return self.rng.choices(pool, weights=weights)[0]
 
     def _form(self, pub: Publication, unit: _Unit) -> tuple[str | None, int | None]:
@@ -1174,53 +1304,6 @@ class _Year:
         p = self.rules.publications.list[pub]
         return p.agency == agency and any(f in forms for f in (p.forms or {}))
 
-    def _district_points(self, a: _Adoption) -> Decimal:
-        """An upper bound of what an adoption earns a district (二（二）2（2）)."""
-        da = self.rules.district.adoptions
-        agency = self.rules.publications.list[a.pub].agency
-        by_agency = {name: g for g in da.groups for name in g.agencies}
-        mult = Decimal(1)
-        if agency in da.central.agencies:
-            g = next(g for g in da.groups if g.name == da.central.scored_as)
-            mult = da.central.multiplier
-        elif agency in by_agency:
-            g = by_agency[agency]
-        else:
-            return Decimal(0)
-        if a.form in da.examples_forms:
-            return da.examples_each * (a.examples or 1) * mult
-        if a.form in da.compiled_forms:
-            return (g.compiled + (g.instruction_compiled if a.instruction else 0)) * mult
-        return (g.full + (g.instruction_full if a.instruction else 0)) * mult
-
-    def _department_points(self, a: _Adoption) -> Decimal:
-        """An upper bound of what an adoption earns a department (附件1, with instruction)."""
-        p = self.rules.publications.list[a.pub]
-        if p.points is not None:
-            points = p.points
-        else:
-            assert p.forms is not None
-            points = p.forms.get(a.form or self.rules.forms.default, min(p.forms.values()))  # type: ignore[call-overload]
-        bonus = Decimal(0)
-        if a.instruction and p.instruction is not None:
-            if p.instruction.multiple is not None:
-                bonus = p.instruction.multiple * points
-            else:
-                bonus = p.instruction.fixed or Decimal(0)
-        return points + bonus
-
-    def _penalties(self, u: _Unit, items: list[_Item]) -> Decimal:
-        """A district's submission shortfall and missed commissions, as a negative number."""
-        rules = self.rules
-        task = rules.district.submissions.task
-        total = -abs(rules.district.submissions.shortfall_each) * max(0, task - len(items))
-        missed = [
-            c
-            for c in self.commissions
-            if c.unit is u and (c.delivered is None or c.delivered > c.deadline)
-        ]
-        return total - abs(rules.district.commissions.penalty) * len(missed)
-
     def balance(self) -> None:
         """Keep each unit's year in a believable range: the weak district at or below the zero
         line of its assessment, the other districts around their base, no department's
@@ -1228,25 +1311,26 @@ class _Year:
         adds) city-level and provincial adoptions; central ones stay."""
         rules = self.rules
         zero_line = rules.outcomes.district_assessment.zero_at_or_below_share
+        prices = _Prices(self)
+        prices.prepare([a for it in self.items for a in it.adoptions])
+        penalties = prices.district_penalties()
         for u in self.units:
             base = u.group.base
             items = [
                 it for it in self.items if it.unit is u and self.start <= it.submitted <= self.end
             ]
             if u.district:
-                value = self._district_points
-                offset = self._penalties(u, items)
+                offset = penalties[u.index]
                 if u.weak:
                     lo = base * Decimal(str(WEAK_DISTRICT_FLOOR))
                     hi = base * zero_line * Decimal(str(WEAK_DISTRICT_MARGIN))
                 else:
                     lo, hi = (base * Decimal(str(x)) for x in REGULAR_DISTRICT_RANGE)
             else:
-                value = self._department_points
                 offset = Decimal(0)
                 cap = STAR_POINTS_CAP if u.star else DEPARTMENT_POINTS_CAP
                 lo, hi = None, base * Decimal(str(cap))
-            self._fit(items, offset, lo, hi, value)
+            self._fit(items, offset, lo, hi, prices.adoption)
 
     def _fit(
         self,
@@ -1548,6 +1632,11 @@ def _frame(sheet: str, rows: list[list[str | None]]) -> pl.DataFrame:
 
 def generate_sample(rules: Rules, seed: int = 2022) -> dict[str, pl.DataFrame]:
     """A realistic synthetic year in the ledger format: sheet name → frame of strings."""
+    return _simulate(rules, seed).frames()
+
+
+def _simulate(rules: Rules, seed: int) -> _Year:
+    """The simulated year, every step taken, ids assigned (not yet written as frames)."""
     year = _Year(rules, seed)
     year.profile()
     year.people()
@@ -1561,7 +1650,7 @@ def generate_sample(rules: Rules, seed: int = 2022) -> dict[str, pl.DataFrame]:
     year.make_awards()
     year.make_plans()
     year.assign_ids()
-    return year.frames()
+    return year
 
 
 def publication_pool(rules: Rules) -> list[tuple[str, str]]:
@@ -1718,7 +1807,7 @@ def generate_bulk(rules: Rules, n_items: int, seed: int) -> dict[str, pl.DataFra
     total = int(k.sum())
     item_of = np.repeat(np.arange(n), k)
     j = np.arange(total) - np.repeat(np.cumsum(k) - k, k)
-    weights = np.array([1.0 / _pub_points(p) for p in pubs])
+    weights = 1.0 / np.array(_draw_points(rules))
     p0 = rng.choice(n_pubs, size=n, p=weights / weights.sum())
     step_max = max(1, (n_pubs - 1) // max(1, max_k - 1))
     offset = rng.integers(1, step_max + 1, n)

@@ -18,15 +18,26 @@ from typing import Any
 import polars as pl
 import pytest
 
+from kaohe.engine import score, valued_adoptions
 from kaohe.ledger.model import SHEETS
+from kaohe.ledger.read import read_ledger
 from kaohe.rules.models import (
     DEFAULT_RULES,
+    SCALE,
     Rules,
     load_rules,
     read_rules_mapping,
     rules_from_mapping,
 )
-from kaohe.sample import generate_bulk, generate_sample, publication_pool, write_sample
+from kaohe.sample import (
+    _Prices,
+    _simulate,
+    generate_bulk,
+    generate_sample,
+    publication_pool,
+    write_sample,
+)
+from kaohe.whatif.scenario import apply_changes
 
 SEED = 2022
 DATE_COLUMNS = {
@@ -308,6 +319,58 @@ def test_no_global_random_state_is_used(rules: Rules) -> None:
     assert random.getstate() == state
     after = np.random.get_state()
     assert after[0] == np_state[0] and (after[1] == np_state[1]).all() and after[2:] == np_state[2:]
+
+
+# Rules under which the generator's old arithmetic parted from the engine's (an instruction
+# bonus that own_agency takes away) and other prices changed.
+PRICE_CHANGES = {
+    "instruction_scope.choice": "own_agency",
+    "publications.list[市委办公室《工作交流》].points": 90,
+    "district.adoptions.central.multiplier": 3,
+    "district.adoptions.examples_each": 8,
+    "district.adoptions.groups[市两办].full": 45,
+    "district.submissions.task": 30,
+    "district.commissions.penalty": -15,
+}
+
+
+@pytest.mark.parametrize("changes", [{}, PRICE_CHANGES], ids=["rules file", "changed prices"])
+def test_the_generator_prices_as_the_engine_scores(changes: dict[str, Any], tmp_path: Path) -> None:
+    """Every adoption the generator weighs while balancing a year, and every district's
+    penalties, are what the engine makes of the written ledger."""
+    rules = apply_changes(read_rules_mapping(DEFAULT_RULES), changes)
+    year = _simulate(rules, 3)
+    write_sample(year.frames(), tmp_path / "ledger")
+    ledger = read_ledger(tmp_path / "ledger", rules)
+    assert ledger.ok
+    valued, _ = valued_adoptions(ledger, rules)
+    engine = {
+        (item, pub): value
+        for item, pub, value in valued.select("item_id", "publication_id", "value_u").iter_rows()
+    }
+    prices = _Prices(year)
+    adoptions = [a for it in year.items for a in it.adoptions]
+    assert {(a.item.item_id, a.pub): prices.adoption(a) * SCALE for a in adoptions} == engine
+    if changes:  # the case that tells the engine from the old arithmetic is in the sample
+        assert any(
+            a.instruction
+            and not a.item.unit.district
+            and (ins := rules.publications.list[a.pub].instruction) is not None
+            and ins.via_level_block
+            for a in adoptions
+        )
+    # a district's total is its adoptions in the period plus its penalties
+    period = pl.col("adopted").is_between(rules.period.start, rules.period.end)
+    earned = dict(
+        valued.filter(period & (pl.col("kind") == "district"))
+        .group_by("unit")
+        .agg(pl.col("value_u").sum())
+        .iter_rows()
+    )
+    totals = dict(score(ledger, rules).unit_scores.select("unit", "total_u").iter_rows())
+    penalties = {year.units[i].name: p * SCALE for i, p in prices.district_penalties().items()}
+    assert penalties == {u: totals[u] - earned.get(u, 0) for u in penalties}
+    assert any(p < 0 for p in penalties.values())
 
 
 def test_a_realistic_year(rules: Rules, sample: dict[str, pl.DataFrame]) -> None:
