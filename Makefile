@@ -17,9 +17,12 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # The four quarterly notifications and the annual report of the sample year (offline HTML).
-report: score
+# The reports score each quarter end and the year once (kaohe.score_cache, reports/.kaohe-cache);
+# they do not read `make score`'s CSV files.
+report: $(STAMP)
 	$(BIN)/kaohe report --all --ledger $(LEDGER) --out reports
 
+# The year's scores as CSV files (unit_scores.csv, score_lines.csv …) in $(OUT).
 score: $(STAMP)
 	$(BIN)/kaohe score $(LEDGER) --out $(OUT)
 
@@ -49,7 +52,7 @@ LAB_ARGS ?=
 
 # JupyterLab on notebooks/ with the project's own kernel ("kaohe": this .venv's Python).
 lab: $(STAMP)
-	$(BIN)/python -m kaohe.present.explore kernel
+	$(BIN)/kaohe kernel
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab --notebook-dir=notebooks \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
@@ -61,5 +64,5 @@ lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^kaohe' > requirements.lock
 
 clean:
-	rm -rf $(VENV) data/processed/* reports/*
+	rm -rf $(VENV) data/processed/* reports/* reports/.kaohe-cache
 	touch data/processed/.gitkeep reports/.gitkeep

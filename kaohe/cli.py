@@ -1,4 +1,5 @@
-"""The command line: `kaohe score | validate | explain | sample` (also `python -m kaohe`).
+"""The command line: `kaohe score | validate | explain | sample | report | explore | kernel |
+simulate | sweep` (also `python -m kaohe`).
 
 Messages to the user are Chinese; errors never show a Python traceback.
 """
@@ -374,23 +375,6 @@ def validate(
         raise typer.Exit(1)
 
 
-def resolve_unit(name: str, rules: Rules) -> str:
-    import difflib
-
-    from kaohe.rules.models import _norm
-
-    lookup: dict[str, str] = {}
-    for u in rules.units.roster:
-        for n in (u.name, *u.aliases):
-            lookup[_norm(n)] = u.name
-    key = _norm(name)
-    if key in lookup:
-        return lookup[key]
-    near = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.0)
-    hint = f"，最接近的是“{lookup[near[0]]}”" if near else ""
-    raise UserError(f"没有名为“{name}”的单位{hint}。")
-
-
 @app.command()
 def explain(
     unit: Annotated[str, typer.Argument(help="单位名称（可用简称）")],
@@ -399,11 +383,15 @@ def explain(
     as_of: Annotated[str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD")] = None,
 ) -> None:
     """解释一个单位的得分：按条款分组列出计分明细及小计、基本任务完成情况。"""
+    from kaohe.ledger.names import UnknownName, resolve_unit
     from kaohe.present.explain import explain_unit
 
     day = _parse_date(as_of)
     led, rl, _ = _load(ledger, rules)
-    name = resolve_unit(unit, rl)
+    try:
+        name = resolve_unit(unit, rl)
+    except UnknownName as err:
+        raise UserError(f"{err}。") from None
     if not led.ok:
         _report_errors(led)
         raise typer.Exit(1)
@@ -525,6 +513,7 @@ def explore(
     ),
 ) -> None:
     """生成信息工作查询页（可切换单位、人员的图表和可搜索表格；离线 HTML，不含代码）。"""
+    from kaohe.ledger.names import UnknownName
     from kaohe.outdir import OutputError
     from kaohe.present.explore import render_html
     from kaohe.publish import ReportError
@@ -534,6 +523,8 @@ def explore(
         files = render_html(
             out, ledger, rules, unit, person, as_of, progress=err_console.is_terminal
         )
+    except UnknownName as err:  # --unit: as `kaohe explain`
+        raise UserError(f"{err}。") from None
     except (ReportError, ReportDataError) as err:
         err_console.print(Text(str(err)))
         raise typer.Exit(1) from None
@@ -543,6 +534,26 @@ def explore(
     out_console.print(
         Text(f"已生成 {files.html}（{files.size / 1e6:.1f} MB，{files.seconds:.1f} 秒）")
     )
+
+
+@app.command()
+def kernel(
+    prefix: Annotated[
+        Path | None,
+        typer.Option("--prefix", help="环境目录，默认当前 Python 环境（.venv）"),
+    ] = None,
+) -> None:
+    """为 JupyterLab 安装项目内核“kaohe（项目环境）”（make lab 使用；笔记本按此名称选择内核）。"""
+    from kaohe.kernel import KERNEL_DISPLAY_NAME, install_kernel
+
+    try:
+        path = install_kernel(prefix)
+    except OSError as err:  # the messages of output folders, about the option --prefix
+        from kaohe.outdir import _cannot_write
+
+        message = _cannot_write(prefix or Path(sys.prefix), err)
+        raise UserError(message.replace("--out", "--prefix"), code=1) from None
+    out_console.print(Text(f"已安装内核 {KERNEL_DISPLAY_NAME}（{sys.executable}）：{path}"))
 
 
 @app.command()
@@ -650,8 +661,9 @@ def sweep(
     from kaohe import __version__
     from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import write_csv
+    from kaohe.publish import FAILED, ReportError
     from kaohe.rules.models import read_rules_mapping, rules_from_mapping
-    from kaohe.whatif.report import sweep_html
+    from kaohe.whatif.report import SWEEP_STEM, sweep_html
     from kaohe.whatif.sweep import parse_values
     from kaohe.whatif.sweep import sweep as run_sweep
 
@@ -660,7 +672,8 @@ def sweep(
     base_rules = rules_from_mapping(mapping, str(rp))
     vals = parse_values(values)
     out_dir = out or Path("reports") / str(base_rules.meta.year) / "扫描"
-    known = {"sweep.csv", "sweep.html", "manifest.json"}
+    known = {"sweep.csv", f"{SWEEP_STEM}.html", f"{SWEEP_STEM}{FAILED}", "manifest.json"}
+    rules_source = str(rules) if rules is not None else "params/2022.yaml（默认）"
     try:
         with publish(out_dir, output_folder(known), inputs=[ledger, rp]) as stage:
             with _progress() as progress:
@@ -668,9 +681,19 @@ def sweep(
                 led = _read_checked(ledger, base_rules, progress)
                 progress.update(t, description=f"扫描 {len(vals)} 个取值…")
                 table, method = run_sweep(led, mapping, path, vals, source=str(rp))
+                inputs = {
+                    "ledger": str(ledger),
+                    "ledger_sha256": led.fingerprint,
+                    "rules": rules_source,
+                    "rules_sha256": rules_fingerprint(rp),
+                }
                 with stage.writing():
                     write_csv(table, stage.path / "sweep.csv")
-                    sweep_html(table, path, stage.path / "sweep.html")
+                    try:
+                        stage.real.mkdir(parents=True, exist_ok=True)  # for a failed page
+                        sweep_html(table, path, stage.path, inputs, method, stage.real)
+                    except ReportError as err:
+                        raise UserError(str(err), code=1) from None
             stage.write_manifest(
                 {
                     "kaohe_version": __version__,
@@ -679,8 +702,8 @@ def sweep(
                     "message": f"参数扫描：{path}",
                     "ledger": {"source": str(ledger), "sha256": led.fingerprint},
                     "rules": {
-                        "source": str(rules) if rules is not None else "params/2022.yaml（默认）",
-                        "sha256": rules_fingerprint(rp),
+                        "source": rules_source,
+                        "sha256": inputs["rules_sha256"],
                         "title": base_rules.meta.title,
                     },
                     "parameter": path,

@@ -1,32 +1,40 @@
-"""`kaohe report`: run a report notebook with papermill and publish it as offline HTML.
+"""The one publish pipeline: a notebook → an offline page, published whole and reproducibly.
 
-One process executes and exports: the notebook (notebooks/quarterly.ipynb or annual.ipynb) is
-parameterised and executed by papermill on a kernel this module starts itself
-(``sys.executable -m kaohe.kernel``: the project's interpreter, whatever kernelspecs exist);
-then nbconvert exports it without code cells through the ``kaohe_report`` template, which
-loads nothing from the internet. The kernel is started first, so it boots while this process
-imports papermill and nbconvert.
+Every page kaohe writes goes through here: the quarterly and annual reports (`kaohe report`),
+the exploration page (`kaohe explore`), the simulation report (`kaohe simulate`) and the sweep
+page (`kaohe sweep`). A `Page` says what to publish: the notebook and its parameters, the title,
+the file stem and the folder. `publish_page` runs it:
 
-Outputs, in <out>/<year>/, one bundle: ``2022Q3-季度通报.html`` (or ``2022-年度考核.html``),
-the executed notebook ``….ipynb`` beside it, and the ``….xlsx`` tables the notebook writes.
+1. papermill executes the notebook on a kernel this module starts itself
+   (``sys.executable -m kaohe.kernel``: the project's interpreter, whatever kernelspecs exist),
+   with its working folder in a hidden staging folder beside the bundle (a notebook writing to
+   ``out_dir = "."`` writes into the bundle) or where the page says; the kernel starts first and
+   boots while this process imports papermill and nbconvert;
+2. `finish_notebook` makes the executed notebook the same for the same inputs (cell ids from the
+   cell's index, figure and table ids from the page title, the input fingerprints and the cell's
+   index — plotly and the grids draw random ones —, no timings or timestamps) and puts the
+   fingerprints of the inputs (ledger, rules, scenario sha256, kaohe version) in its metadata
+   ``kaohe``, from which the page's footer is written;
+3. nbconvert exports it without code cells through the ``kaohe_report`` template, which loads
+   nothing from the internet; `external_references` checks the page reaches for nothing;
+4. `Stage` publishes the bundle — ``<stem>.html``, the executed ``<stem>.ipynb`` and the
+   ``<stem>.xlsx`` the notebook wrote, if any — together: staged, then renamed into place; if any
+   step fails none of the new files is left and the old bundle is restored whole.
 
-Publishing (`Stage`): the notebook runs with its kernel's working folder in a hidden staging
-folder beside the bundle (``out_dir = "."``), so the workbook is written there; the HTML and
-the finished notebook are written there too; then the three files are renamed into place,
-and if any step fails none of the new files is left and the old bundle is restored whole. A
-run holds `kaohe.outdir.folder_lock` on <out>/<year>: two runs never interleave.
+`publish_outputs` publishes a page whose outputs are already made in this process (the sweep
+page: two figures and a table; no kernel is worth starting for them) through steps 2–4, as
+``<stem>.html`` only.
 
-Reruns on the same inputs give the same bytes (`finish_notebook`): cell ids from the cell's
-index, figure and table ids from the page title, the input fingerprints and the cell's index
-(plotly and the grids draw random ones), no timings or timestamps in the notebook, and the
-workbook dated by the ledger. Every file carries the fingerprints (ledger and rules sha256,
-kaohe version): the page's header and footer, the notebook's metadata ``kaohe``, the
-workbook's document properties and 说明 sheet.
+A page's folder is locked (`kaohe.outdir.folder_lock`) while it is published, unless the
+caller holds the lock (`held`): two runs never interleave. A failed cell stops the run with
+the cell's error in Chinese; the executed notebook is kept for inspection as
+``<stem>.失败.ipynb`` (never under the bundle's name) and nothing of the bundle changes. A
+folder that cannot be written (``--out`` a file, read-only, a full disk) raises
+`kaohe.outdir.OutputError` naming the folder and the fix.
 
-A failed cell stops the run with the cell's error in Chinese; the executed notebook is kept
-for inspection as ``<stem>.失败.ipynb`` (never under the bundle's name) and nothing of the
-bundle changes. A folder that cannot be written (``--out`` a file, read-only, a full disk)
-raises `kaohe.outdir.OutputError` naming the folder and the fix.
+The kernels of the reports and the exploration page score through `kaohe.score_cache`: a
+page's `score_cache` folder (``<out>/.kaohe-cache``) is given to its kernel, so the pages of one
+run score each (ledger, rules, as-of) once.
 """
 
 from __future__ import annotations
@@ -38,17 +46,17 @@ import hashlib
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from kaohe import __version__
 from kaohe.fastimport import defer_rfc3987_syntax
+from kaohe.kernel import KERNEL_DISPLAY_NAME, KERNEL_ENV, KERNEL_NAME, kernel_argv
 from kaohe.outdir import OutputError, _cannot_write, folder_lock
 from kaohe.rules.models import DEFAULT_RULES, load_rules
 from kaohe.rules.periods import (
@@ -73,6 +81,7 @@ CELL_TIMEOUT = 600  # seconds for one cell
 BUNDLE = (".ipynb", ".xlsx", ".html")  # the files of a report, in the order they are published
 FAILED = ".失败.ipynb"  # the executed notebook of a failed run, kept for diagnosis
 STAGE_SUFFIX = ".kaohe-stage"
+SCORE_CACHE = ".kaohe-cache"  # the score cache of a run's pages, in their output folder
 
 Kind = Literal["quarter", "year"]
 
@@ -87,8 +96,45 @@ class ReportError(Exception):
 
 
 @dataclass(frozen=True)
+class Page:
+    """A page to publish: the bundle `stem`.{html,ipynb,xlsx} in `folder`, titled `title`.
+
+    `notebook` is executed with `parameters` (`publish_page`); a page made in this process has
+    none (`publish_outputs`). `noun` names the page in messages (报告, 查询页, 模拟报告 …).
+    The kernel works in the staging folder unless `kernel_cwd` is given. The executed notebook
+    of a failed run is kept in `failed_dir` (default `folder`). `score_cache`: the folder of
+    `kaohe.score_cache` the kernel scores through (None: it scores every time)."""
+
+    title: str
+    stem: str
+    folder: Path
+    notebook: Path | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    noun: str = "报告"
+    kernel_cwd: Path | None = None
+    failed_dir: Path | None = None
+    score_cache: Path | None = None
+
+    @property
+    def failed(self) -> Path:
+        """Where the executed notebook of a failed run is kept: never the bundle's own name."""
+        return failed_notebook(Path(os.path.abspath(self.failed_dir or self.folder)), self.stem)
+
+
+@dataclass(frozen=True)
+class PageFiles:
+    """A published page: its files, how long it took and the page's size in bytes."""
+
+    html: Path
+    notebook: Path | None
+    xlsx: Path | None
+    seconds: float
+    size: int
+
+
+@dataclass(frozen=True)
 class ReportSpec:
-    """Which report: the notebook, its parameters and where it goes."""
+    """Which report (a quarterly notification or the annual report): its notebook and names."""
 
     kind: Kind
     year: int
@@ -97,25 +143,33 @@ class ReportSpec:
     stem: str  # file name without suffix: 2022Q3-季度通报
     title: str  # the page title
 
-    def parameters(self, ledger: Path, rules: Path, out_dir: Path) -> dict[str, Any]:
+    def page(self, ledger: Path, rules: Path | None, out: Path) -> Page:
+        """The report as a page of <out>/<year>/, its workbook written by the notebook into
+        the staging folder (``out_dir = "."``); the ledger must exist."""
         params: dict[str, Any] = {
             "year": self.year,
-            "ledger_path": str(ledger),
-            "rules_path": str(rules),
-            "out_dir": str(out_dir),
+            "ledger_path": str(existing_ledger(ledger)),
+            "rules_path": str((rules or DEFAULT_RULES).resolve()),
+            "out_dir": ".",
         }
         if self.quarter is not None:
             params["quarter"] = self.quarter
-        return params
+        return Page(
+            self.title,
+            self.stem,
+            out / str(self.year),
+            self.notebook,
+            params,
+            score_cache=out / SCORE_CACHE,
+        )
 
 
-@dataclass(frozen=True)
-class ReportFiles:
-    html: Path
-    notebook: Path
-    xlsx: Path | None
-    seconds: float
-    size: int
+def existing_ledger(ledger: str | os.PathLike[str]) -> Path:
+    """The ledger's absolute path, for a notebook's parameters; a missing one is refused."""
+    path = Path(ledger).resolve()
+    if not path.exists():
+        raise ReportError(f"找不到台账 {path}：请用 --ledger 给出 .xlsx 工作簿或 CSV 文件夹")
+    return path
 
 
 def plan(
@@ -147,22 +201,19 @@ def plan(
 # ---- the kernel ------------------------------------------------------------------------------
 
 
-def kernel_argv() -> list[str]:
-    return [sys.executable, "-m", "kaohe.kernel", "-f", "{connection_file}"]
-
-
-def start_kernel(cwd: Path) -> KernelManager:
-    """Start the project kernel now (it boots while the caller prepares the notebook)."""
+def start_kernel(cwd: Path, env: Mapping[str, str] | None = None) -> KernelManager:
+    """Start the project kernel now (it boots while the caller prepares the notebook), in
+    `cwd`, with this process's environment and `env`."""
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import KernelManager
     from traitlets import DottedObjectName
 
     spec = KernelSpec(
         argv=kernel_argv(),
-        display_name="kaohe（项目环境）",
+        display_name=KERNEL_DISPLAY_NAME,
         language="python",
         metadata={},
-        env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+        env=KERNEL_ENV,
     )
 
     class ProjectKernelManager(KernelManager):
@@ -183,16 +234,17 @@ def start_kernel(cwd: Path) -> KernelManager:
         runtime = Path(jupyter_runtime_dir())
         runtime.mkdir(parents=True, exist_ok=True)
         ip = str(runtime / f"kaohe-{uuid.uuid4().hex[:12]}")
-        km = ProjectKernelManager(kernel_name="kaohe", transport="ipc", ip=ip)
+        km = ProjectKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=ip)
     else:
-        km = ProjectKernelManager(kernel_name="kaohe")
+        km = ProjectKernelManager(kernel_name=KERNEL_NAME)
     # a kernel started from inside JupyterLab inherits JPY_SESSION_NAME; an unattended run is
     # never live (kaohe.present.explore.is_live)
-    env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
-    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    kernel_env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
+    kernel_env.update(KERNEL_ENV)
+    kernel_env.update(env or {})
     km.start_kernel(
         cwd=str(cwd),
-        env=env,
+        env=kernel_env,
         extra_arguments=["--HistoryManager.hist_file=:memory:"],
     )
     return km
@@ -250,14 +302,14 @@ def _output_errno(evalue: str, folder: Path) -> int | None:
 
 
 def execute(
-    spec: ReportSpec,
+    notebook: Path,
     params: dict[str, Any],
     executed: Path,
     km: KernelManager,
     progress: bool = True,
     keep_as: Path | None = None,
 ) -> Any:
-    """Execute the notebook with papermill on the running kernel `km`; the executed notebook
+    """Execute `notebook` with papermill on the running kernel `km`; the executed notebook
     is written to `executed`. Returns the notebook node. When a cell fails, the executed
     notebook is moved to `keep_as` (if given) for diagnosis and the error names it."""
     import papermill
@@ -265,7 +317,7 @@ def execute(
 
     try:
         return papermill.execute_notebook(
-            str(spec.notebook),
+            str(notebook),
             str(executed),
             parameters=params,
             km=km,
@@ -287,11 +339,11 @@ def execute(
         if code is not None:
             raise OutputError(
                 _cannot_write(folder, OSError(code, os.strerror(code)))
-                + f"（{spec.notebook.name} 的第 {err.exec_count} 个代码单元格写文件时出错，"
+                + f"（{notebook.name} 的第 {err.exec_count} 个代码单元格写文件时出错，"
                 f"报告未生成；{where}）"
             ) from None
         raise ReportError(
-            f"报告未生成：{spec.notebook.name} 的第 {err.exec_count} 个代码单元格执行出错"
+            f"报告未生成：{notebook.name} 的第 {err.exec_count} 个代码单元格执行出错"
             f"——{err.ename}：{_clean(err.evalue).rstrip('。.')}。{where}",
             kept,
         ) from None
@@ -385,20 +437,6 @@ def external_references(html: str) -> list[str]:
     return out
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for reading
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -408,7 +446,7 @@ def _umask() -> int:
 # ---- the same bytes for the same inputs ------------------------------------------------------
 
 # Ids drawn at random when a cell's output is made: plotly's figure divs (uuid4) and the
-# exploration page's tables (kaohe.present.explore.grid).
+# exploration page's tables (kaohe.present.render.grid).
 _RANDOM_ID = re.compile(
     r'\bid="([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
     r'|kh-[a-z]+-[0-9a-f]{12})"'
@@ -587,37 +625,85 @@ def _install(src: Path, dst: Path) -> None:
     os.replace(src, dst)
 
 
-def run_and_publish(
-    spec: ReportSpec,
-    params: dict[str, Any],
-    out_dir: Path,
-    kernel_cwd: Path | None = None,
+@contextlib.contextmanager
+def _staged(page: Page, held: bool) -> Iterator[tuple[Path, Stage]]:
+    """The page's folder (absolute, created) and a stage in it, under the folder's lock unless
+    the caller `held` it; a lock taken here first clears what a killed run left."""
+    folder = Path(os.path.abspath(page.folder))
+    with contextlib.ExitStack() as stack:
+        if not held:
+            stack.enter_context(folder_lock(folder))
+        make_folder(folder)
+        if not held:
+            Stage.clear_stale(folder, page.stem)
+        stage = Stage(folder, page.stem)
+        try:
+            yield folder, stage
+        finally:
+            stage.discard()
+
+
+def _finish_and_publish(
+    nb: Any, page: Page, stage: Stage, exp: Any, with_notebook: bool, t0: float
+) -> PageFiles:
+    """Steps 2–4: the same bytes, the offline page, its check, the bundle renamed into place."""
+    finish_notebook(nb, page.title, f"{page.stem}.ipynb")
+    html = export_html(nb, page.title, exp)
+    bad = external_references(html)
+    nb_data = notebook_bytes(nb)
+    if bad:
+        failed = page.failed
+        with writing(failed.parent):
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            failed.write_bytes(nb_data)
+        raise ReportError(
+            f"{page.noun}未生成：页面仍引用了网络资源（" + "；".join(bad[:5]) + "），离线无法打开。"
+            f"这是 kaohe 的缺陷，请报告维护者（执行后的笔记本：{failed}）。",
+            failed,
+        )
+    data = html.encode("utf-8")
+    if with_notebook:
+        stage.write(".ipynb", nb_data)
+    stage.write(".html", data)
+    files = stage.publish()
+    return PageFiles(
+        files[".html"],
+        files.get(".ipynb"),
+        files.get(".xlsx"),
+        time.perf_counter() - t0,
+        len(data),
+    )
+
+
+def publish_page(
+    page: Page,
     progress: bool = True,
     status: Callable[[str], None] | None = None,
-    noun: str = "报告",
-    cleanup: bool = False,
-    failed_dir: Path | None = None,
-) -> ReportFiles:
-    """Execute `spec`'s notebook and publish the bundle `spec.stem`.{html,ipynb,xlsx} in
-    `out_dir` (created; the caller holds its lock). The kernel works in the staging folder
-    unless `kernel_cwd` is given: a notebook writing to "." writes into the bundle.
-    `cleanup`: first remove staging folders a killed run left (only under the lock).
-    The executed notebook of a failed run is kept in `failed_dir` (default `out_dir`)."""
+    held: bool = False,
+) -> PageFiles:
+    """Execute the page's notebook on the project kernel and publish the bundle (steps 1–4).
+    `held`: the caller holds the lock of the page's folder."""
     t0 = time.perf_counter()
     say = status or (lambda _m: None)
-    make_folder(out_dir)
-    failed = failed_notebook(failed_dir or out_dir, spec.stem)
-    if cleanup:
-        Stage.clear_stale(out_dir, spec.stem)
-    stage = Stage(out_dir, spec.stem)
-    try:
-        say(f"启动内核，执行 {spec.notebook.name}…")
-        km = start_kernel(kernel_cwd or stage.path)
+    notebook = page.notebook
+    if notebook is None or not notebook.is_file():
+        raise ReportError(f"找不到{page.noun}笔记本 {notebook}")
+    failed = page.failed
+    with _staged(page, held) as (folder, stage):
+        say(f"启动内核，执行 {notebook.name}…")
+        env = {}
+        if page.score_cache is not None:
+            from kaohe.score_cache import ENV
+
+            env[ENV] = os.path.abspath(page.score_cache)
+        km = start_kernel(page.kernel_cwd or stage.path, env)
         try:
             defer_rfc3987_syntax()
             exp = exporter()  # import nbconvert and load the template while the kernel boots
-            with writing(out_dir):
-                nb = execute(spec, params, stage.file(".ipynb"), km, progress, failed)
+            with writing(folder):
+                nb = execute(
+                    notebook, dict(page.parameters), stage.file(".ipynb"), km, progress, failed
+                )
         except ReportError as err:
             old = [stage.target(sfx).name for sfx in BUNDLE if stage.target(sfx).is_file()]
             if old:  # say that the files beside the kept notebook are older ones
@@ -629,30 +715,52 @@ def run_and_publish(
         finally:
             stop_kernel(km)
         say("导出 HTML…")
-        finish_notebook(nb, spec.title, f"{spec.stem}.ipynb")
-        html = export_html(nb, spec.title, exp)
-        bad = external_references(html)
-        nb_data = notebook_bytes(nb)
-        if bad:
-            with writing(failed.parent):
-                write_atomic(failed, nb_data)
-            raise ReportError(
-                f"{noun}未生成：页面仍引用了网络资源（" + "；".join(bad[:5]) + "），离线无法打开。"
-                f"这是 kaohe 的缺陷，请报告维护者（执行后的笔记本：{failed}）。",
-                failed,
-            )
-        data = html.encode("utf-8")
-        stage.write(".ipynb", nb_data)
-        stage.write(".html", data)
-        files = stage.publish()
-    finally:
-        stage.discard()
-    return ReportFiles(
-        files[".html"], files[".ipynb"], files.get(".xlsx"), time.perf_counter() - t0, len(data)
-    )
+        return _finish_and_publish(nb, page, stage, exp, True, t0)
 
 
-# ---- the whole ----------------------------------------------------------------------------
+def publish_outputs(page: Page, outputs: Sequence[Any], held: bool = True) -> PageFiles:
+    """Publish a page whose outputs are made in this process (steps 2–4, ``<stem>.html``):
+    each output one cell of the page, plotly.js embedded once before them. An output is a
+    plotly figure (the house renderer of `kaohe.present.charts`), an object with
+    ``_repr_mimebundle_`` (`kaohe.present.render.Html`: its ``kaohe`` metadata carries the
+    fingerprints) or HTML text. `held`: the caller holds the lock of the page's folder."""
+    import nbformat
+    from plotly.offline import get_plotlyjs
+
+    t0 = time.perf_counter()
+    defer_rfc3987_syntax()
+    exp = exporter()
+    v4 = nbformat.v4
+    cells = [_output_cell(f'<script type="text/javascript">{get_plotlyjs()}</script>', {})]
+    cells += [_output_cell(*_mimebundle(o)) for o in outputs]
+    nb = v4.new_notebook(cells=cells)
+    with _staged(page, held) as (_, stage):
+        return _finish_and_publish(nb, page, stage, exp, False, t0)
+
+
+def _mimebundle(obj: Any) -> tuple[str, dict[str, Any]]:
+    """The HTML of one output and its metadata, as a kernel would display it."""
+    from plotly.basedatatypes import BaseFigure
+
+    if isinstance(obj, BaseFigure):
+        from kaohe.present.charts import HouseRenderer
+
+        return HouseRenderer().to_mimebundle(obj.to_dict())["text/html"], {}
+    if hasattr(obj, "_repr_mimebundle_"):
+        data, meta = obj._repr_mimebundle_()
+        return data["text/html"], dict(meta)
+    return str(obj), {}
+
+
+def _output_cell(html: str, meta: dict[str, Any]) -> Any:
+    import nbformat
+
+    v4 = nbformat.v4
+    out = v4.new_output("display_data", data={"text/html": html}, metadata=meta)
+    return v4.new_code_cell(source="", outputs=[out], execution_count=None)
+
+
+# ---- the reports ----------------------------------------------------------------------------
 
 
 def render(
@@ -662,19 +770,9 @@ def render(
     out: Path,
     progress: bool = True,
     status: Callable[[str], None] | None = None,
-) -> ReportFiles:
-    """Execute `spec`'s notebook and publish it into <out>/<year>/, holding the folder's lock."""
-    if not spec.notebook.is_file():
-        raise ReportError(f"找不到报告笔记本 {spec.notebook}")
-    ledger = ledger.resolve()
-    if not ledger.exists():
-        raise ReportError(f"找不到台账 {ledger}：请用 --ledger 给出 .xlsx 工作簿或 CSV 文件夹")
-    rules_path = (rules or DEFAULT_RULES).resolve()
-    out_dir = Path(os.path.abspath(out / str(spec.year)))
-    # out_dir "." : the kernel works in the staging folder, where the workbook then goes
-    params = spec.parameters(ledger, rules_path, Path("."))
-    with folder_lock(out_dir):
-        return run_and_publish(spec, params, out_dir, None, progress, status, cleanup=True)
+) -> PageFiles:
+    """Execute `spec`'s notebook and publish it into <out>/<year>/."""
+    return publish_page(spec.page(ledger, rules, out), progress, status)
 
 
 def plan_all(rules_path: Path | None, year: int | str | None = None) -> list[ReportSpec]:
@@ -691,6 +789,6 @@ def render_all(
     year: int | str | None = None,
     progress: bool = True,
     status: Callable[[str], None] | None = None,
-) -> list[ReportFiles]:
+) -> list[PageFiles]:
     """Render every report of the year (`plan_all`), one after the other."""
     return [render(s, ledger, rules, out, progress, status) for s in plan_all(rules, year)]

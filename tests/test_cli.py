@@ -294,3 +294,24 @@ def test_usage_errors_are_explained_without_traceback(args: list[str]) -> None:
     assert r.returncode == 2
     assert "命令用法有误" in r.stderr
     assert "Traceback" not in r.stderr and "内部错误" not in r.stderr
+
+
+def test_kernel_installs_the_kernel_jupyterlab_runs_the_notebooks_on(tmp_path: Path) -> None:
+    r = kaohe("kernel", "--prefix", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "share" / "jupyter" / "kernels" / "kaohe" / "kernel.json"
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    assert spec["argv"] == [sys.executable, "-m", "kaohe.kernel", "-f", "{connection_file}"]
+    assert spec["display_name"] == "kaohe（项目环境）"
+    assert f"已安装内核 kaohe（项目环境）（{sys.executable}）：{path}" in r.stdout
+    explore = json.loads((ROOT / "notebooks" / "explore.ipynb").read_text(encoding="utf-8"))
+    assert explore["metadata"]["kernelspec"]["name"] == "kaohe"
+
+
+def test_kernel_into_a_prefix_that_is_a_file_is_explained(tmp_path: Path) -> None:
+    file = tmp_path / "环境"
+    file.write_text("不是文件夹", encoding="utf-8")
+    r = kaohe("kernel", "--prefix", str(file))
+    assert r.returncode == 1
+    assert f"错误：{file} 已存在且不是文件夹：请用 --prefix 给出一个文件夹路径" in r.stderr
+    assert "Traceback" not in r.stderr and "内部错误" not in r.stderr

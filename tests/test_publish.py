@@ -5,10 +5,11 @@ beside them, then renamed into place); each carries the fingerprints of its inpu
 the same inputs give the same bytes; two runs never write one folder at once; a folder that
 cannot be written is explained in Chinese, naming the folder and the fix.
 
-Executions: one quarterly report (the reference), one into a second folder, two over a copy
-of the reference bundle (a failed publish, then a good one), one whose workbook cannot be
-written, two exploration pages and two simulation reports. The publishing steps themselves
-are also tested without a kernel.
+Executions: one quarterly report (the reference), one into a second folder, one again into
+the reference's folder (its scores from the run's cache), two over a copy of the reference
+bundle (a failed publish, then a good one), one whose workbook cannot be written, two
+exploration pages and two simulation reports. The publishing steps themselves, and the sweep
+page (made in this process, no kernel), are also tested without a kernel.
 """
 
 from __future__ import annotations
@@ -310,19 +311,72 @@ def test_the_simulation_report_is_the_same_on_a_rerun(tmp_path: Path) -> None:
     assert meta["scenario_sha256"] in a.read_text(encoding="utf-8")
 
 
-def test_the_sweep_page_is_the_same_on_a_rerun(tmp_path: Path) -> None:
+SWEEP = pl.DataFrame(
+    {
+        "unit": ["甲", "甲", "乙", "乙"],
+        "value": [0.1, 0.2, 0.1, 0.2],
+        "total": [10.0, 12.0, 8.0, 9.0],
+        "rank": [1, 1, 2, 2],
+        "baseline": [True, False, True, False],
+    }
+)
+SWEEP_INPUTS = {
+    "ledger": "台账.xlsx",
+    "ledger_sha256": "a" * 64,
+    "rules": "params/2022.yaml",
+    "rules_sha256": "b" * 64,
+}
+
+
+def test_the_sweep_page_is_published_like_every_page(tmp_path: Path) -> None:
     from kaohe.whatif.report import sweep_html
 
-    table = pl.DataFrame(
-        {
-            "unit": ["甲", "甲", "乙", "乙"],
-            "value": [0.1, 0.2, 0.1, 0.2],
-            "total": [10.0, 12.0, 8.0, 9.0],
-            "rank": [1, 1, 2, 2],
-            "baseline": [True, False, True, False],
-        }
-    )
-    a = sweep_html(table, "department.unadopted.cap_share_of_base", tmp_path / "a.html")
-    b = sweep_html(table, "department.unadopted.cap_share_of_base", tmp_path / "b.html")
+    path = "department.unadopted.cap_share_of_base"
+    a = sweep_html(SWEEP, path, tmp_path / "a", SWEEP_INPUTS)
+    b = sweep_html(SWEEP, path, tmp_path / "b", SWEEP_INPUTS)
     assert a.read_bytes() == b.read_bytes()
-    assert a.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 2
+    assert names(a.parent) == ["sweep.html"]
+    html = a.read_text(encoding="utf-8")
+    assert html.count('class="plotly-graph-div"') == 2 and html.count("* plotly.js v") == 1
+    assert report.external_references(html) == []
+    # the house template: header, footer with the fingerprints, meta tags
+    assert "<h1>参数扫描：department.unadopted.cap_share_of_base</h1>" in html
+    assert '<footer class="kh-footer">由 kaohe ' in html
+    assert html.count("a" * 64) >= 3 and html.count("b" * 64) >= 3
+    assert "现行取值</th><td>0.1</td>" in html and "<h3>各取值下的总得分</h3>" in html
+
+
+def test_a_page_made_in_process_that_reaches_the_network_is_not_published(
+    tmp_path: Path,
+) -> None:
+    """The offline check of `publish_outputs` is the one of the notebook pages."""
+    page = report.Page("测试页", "测试", tmp_path, noun="测试页")
+    (tmp_path / "测试.html").write_bytes(b"old")
+    bad = '<script src="https://cdn.plot.ly/plotly-2.0.0.min.js"></script>'
+    with pytest.raises(report.ReportError) as err:
+        report.publish_outputs(page, [bad])
+    text = str(err.value)
+    assert text.startswith("测试页未生成：页面仍引用了网络资源（<script src=https://cdn.plot.ly")
+    kept = tmp_path / f"测试{report.FAILED}"
+    assert err.value.notebook == kept and str(kept) in text
+    assert names(tmp_path) == sorted(["测试.html", kept.name])
+    assert (tmp_path / "测试.html").read_bytes() == b"old"
+
+
+# ---- one scoring per (ledger, rules, as-of) in a run ---------------------------------------------
+
+
+def test_a_rerun_reads_its_scores_from_the_cache_and_gives_the_same_bytes(
+    reference: Path,
+) -> None:
+    out = reference.parent
+    cache = out / report.SCORE_CACHE
+    before = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    # Q3 needs the year-to-date scores at the end of Q1, Q2 and Q3: one entry each
+    assert sorted(n[-10:] for n in before) == ["2022-02-28", "2022-05-31", "2022-08-31"]
+    bundle_before = bundle(reference)
+    report.render(q3(), SAMPLE, None, out, progress=False)
+    after = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert set(after) == set(before)
+    assert all(after[n] > before[n] for n in before)  # each entry read (used) again
+    assert bundle(reference) == bundle_before

@@ -1,10 +1,16 @@
-"""Name matching: the spellings found in a ledger → the canonical names of the rules file.
+"""Name matching, the one resolver: the spellings found in a ledger, on the command line or in a
+notebook's parameters → the canonical names of the rules file (and the people of the ledger).
 
 Every name list of the rules file (units, agencies, publications, forms, item kinds, awards,
 commission issuers, plan categories) becomes a `NameIndex`: a dictionary from a matching key
 (`kaohe.rules.models._norm`: no whitespace, half-width brackets and punctuation) to the canonical
 value, plus a nearest-name suggestion (difflib on the same keys) for a name that does not
 resolve. The ledger reader resolves each distinct cell value once, never row by row.
+
+Outside the reader, `resolve_unit` and `resolve_person` take a name as the ledger would accept
+it (`kaohe explain 柯桥区人社局`, `kaohe explore --unit 社保中心 --person "陈 琴"`, the
+exploration notebook's parameters) and refuse any other with `UnknownName`, a Chinese message
+naming the nearest name.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kaohe.rules.models import Publication, Rules, _norm
+from kaohe.rules.periods import ReportDataError
 
 # Book-title marks; titles match with and without them (《专报》 = 专报).
 _MARKS = re.compile(r"[《》〈〉<>]")
@@ -38,18 +45,12 @@ def strip_marks(text: str) -> str:
 
 
 def person(text: str | None) -> str | None:
-    """A person's name with all whitespace removed (陈  琴 → 陈琴); blank → None."""
+    """A person's name as the ledger reader keeps it: without whitespace and without characters
+    that show as nothing (陈  琴 → 陈琴, 陈\u200b琴 → 陈琴); blank → None."""
     if text is None:
         return None
-    name = _WHITESPACE.sub("", text)
+    name = strip_format(_WHITESPACE.sub("", text))
     return name or None
-
-
-def people(text: str | None) -> list[str]:
-    """Names separated by 、 , ， ; or ；, each without whitespace; blank → []."""
-    if text is None:
-        return []
-    return [n for n in (person(p) for p in re.split(r"[、,，;；]", text)) if n]
 
 
 def nearest(text: str, candidates: Iterable[str]) -> str | None:
@@ -188,6 +189,15 @@ def closest(wanted: str, written: Iterable[str]) -> str | None:
     return best
 
 
+class UnknownName(ReportDataError):
+    """A name given outside the ledger (a command-line option, a notebook parameter) that
+    resolves to nothing; the message is Chinese and names the nearest name."""
+
+    def __init__(self, text: str, what: str, near: str | None, where: str = "") -> None:
+        hint = f"，最接近的是“{near}”" if near else ""
+        super().__init__(f"{where}没有名为“{text}”的{what}{hint}")
+
+
 @dataclass(frozen=True)
 class NameIndex:
     """Canonical values with their spellings; the first spelling of a value is its label."""
@@ -240,6 +250,14 @@ class NameIndex:
         """The label of the value whose spelling is closest to `text` (always one)."""
         best = nearest(key(text), self._keys)
         return self.label(self._keys[best]) if best is not None else ""
+
+    def find(self, text: str, what: str) -> str:
+        """The canonical value `text` names; otherwise `UnknownName` ("没有名为“…”的{what}，
+        最接近的是“…”")."""
+        found = self.resolve(text)
+        if found is None:
+            raise UnknownName(text, what, self.nearest(text) or None)
+        return found
 
 
 def _unit_variants(k: str) -> list[str]:
@@ -395,3 +413,25 @@ class Names:
             categories=NameIndex.of((c, (c,)) for c in rules.plans.categories),
             roles=NameIndex.of((r, (r,)) for r in ("信息员", "撰稿人")),
         )
+
+
+# ---- names given outside the ledger ------------------------------------------------------------
+
+
+def resolve_unit(text: str, rules: Rules | Names) -> str:
+    """The roster unit `text` names, accepted exactly as the ledger reader accepts a 报送单位:
+    name or alias, brackets and spaces ignored, a district bureau's full name (柯桥区人社局,
+    绍兴市柯桥区人力社保局 → 柯桥区). Otherwise `UnknownName` naming the nearest unit."""
+    names = rules if isinstance(rules, Names) else Names.from_rules(rules)
+    return names.units.find(text, "单位")
+
+
+def resolve_person(text: str, known: Iterable[str]) -> str:
+    """`text` as the name of one of the `known` people (names as the ledger reader keeps them:
+    `person`), inner spaces and invisible characters ignored. Otherwise `UnknownName` naming the
+    nearest name."""
+    pool = list(dict.fromkeys(known))
+    name = person(text)
+    if name is not None and name in pool:
+        return name
+    raise UnknownName(text, "人员", nearest(name or text, pool), where="台账中")

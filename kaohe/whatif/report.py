@@ -1,20 +1,19 @@
-"""The simulation report (notebooks/simulate.ipynb) and the sweep page: tables, charts and the
-rendering, on the same offline machinery as the quarterly and annual reports."""
+"""The simulation report (notebooks/simulate.ipynb) and the sweep page: their tables and charts,
+published by the pipeline of every page (`kaohe.publish`)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import polars as pl
 
+from kaohe.present import render
 from kaohe.present.charts import (
-    CONFIG,
     NEGATIVE,
     POSITIVE,
     group_colors,
@@ -83,7 +82,6 @@ def header(r: SimulationReport, issued: date | None = None) -> Html:
         if issued
         else ("台账记录至", r.ledger_date.isoformat() if r.ledger_date else "（台账中没有日期）"),
     ]
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     meta = {
         "ledger": r.ledger_path,
         "ledger_sha256": r.ledger_sha256,
@@ -91,8 +89,15 @@ def header(r: SimulationReport, issued: date | None = None) -> Html:
         "rules_sha256": r.base_sha256,
         "scenario_sha256": r.scenario_sha256,
     }
+    return page_header(f"规则模拟：{sc.name}", rows, meta)
+
+
+def page_header(title: str, rows: Sequence[tuple[str, str]], meta: dict[str, str]) -> Html:
+    """The header of a what-if page: its title, what it was made from, and (`meta`, in the
+    output's metadata) the fingerprints the page's footer repeats (`kaohe.publish`)."""
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return Html(
-        f'<header class="kh-header"><h1>规则模拟：{esc(sc.name)}</h1>'
+        f'<header class="kh-header"><h1>{esc(title)}</h1>'
         f'<table class="kh-meta">{body}</table></header>',
         "页眉",
         meta,
@@ -303,22 +308,32 @@ def render_simulation(
     scenario_path: Path, ledger: Path, out_dir: Path, failed_dir: Path | None = None
 ) -> Path:
     """Execute notebooks/simulate.ipynb for the scenario and publish offline HTML with its
-    executed notebook (together, the same bytes for the same inputs: `report.run_and_publish`).
-    The caller holds the lock of `out_dir`. A failed run keeps its executed notebook as
-    ``模拟-<情景>.失败.ipynb`` in `failed_dir` (default `out_dir`)."""
-    from kaohe.publish import NOTEBOOKS, ReportSpec, run_and_publish
+    executed notebook (`kaohe.publish.publish_page`). The caller holds the lock of `out_dir`.
+    A failed run keeps its executed notebook as ``模拟-<情景>.失败.ipynb`` in `failed_dir`
+    (default `out_dir`)."""
+    from kaohe.publish import NOTEBOOKS, Page, existing_ledger, publish_page
 
     sc = load_scenario(scenario_path)
-    out_dir = Path(os.path.abspath(out_dir))
-    stem = f"模拟-{Path(scenario_path).stem}"
-    spec = ReportSpec("year", 0, None, NOTEBOOKS / "simulate.ipynb", stem, f"规则模拟：{sc.name}")
-    params = {
-        "scenario_path": str(Path(scenario_path).resolve()),
-        "ledger_path": str(ledger.resolve()),
-        "out_dir": ".",  # the staging folder, where the kernel works
-    }
-    files = run_and_publish(spec, params, out_dir, progress=False, failed_dir=failed_dir)
-    return files.html
+    page = Page(
+        title=f"规则模拟：{sc.name}",
+        stem=f"模拟-{Path(scenario_path).stem}",
+        folder=out_dir,
+        notebook=NOTEBOOKS / "simulate.ipynb",
+        parameters={
+            "scenario_path": str(Path(scenario_path).resolve()),
+            "ledger_path": str(existing_ledger(ledger)),
+            "out_dir": ".",  # the staging folder, where the kernel works
+        },
+        noun="模拟报告",
+        failed_dir=failed_dir,
+    )
+    return publish_page(page, progress=False, held=True).html
+
+
+# ---- the sweep page ----------------------------------------------------------------------
+
+SWEEP_STEM = "sweep"
+SWEEP_COLUMNS = 40  # the most values the page's table lists (sweep.csv has them all)
 
 
 def sweep_figures(table: pl.DataFrame, path: str) -> list[go.Figure]:
@@ -350,54 +365,60 @@ def sweep_figures(table: pl.DataFrame, path: str) -> list[go.Figure]:
             xaxis_title="取值",
             yaxis_title=label,
             height=560,
-            legend={"orientation": "v"},
+            legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
             **({"yaxis": {"autorange": "reversed", "title": label}} if col == "rank" else {}),
         )
         figs.append(fig)
     return figs
 
 
-def sweep_html(table: pl.DataFrame, path: str, out: Path) -> Path:
-    """An offline page: the two sweep charts (plotly.js embedded once) and the table."""
-    from kaohe.publish import write_atomic
-
-    figs = sweep_figures(table, path)
-    # fixed figure ids (plotly draws random ones): the same sweep gives the same bytes
-    key = hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
-    parts = [
-        pio.to_html(
-            f,
-            include_plotlyjs=(i == 0),
-            include_mathjax=False,
-            full_html=False,
-            config=CONFIG,
-            div_id=f"kh-sweep-{key}-{i}",
-        )
-        for i, f in enumerate(figs)
-    ]
-    values = table["value"].unique(maintain_order=True).to_list()
+def sweep_table(table: pl.DataFrame) -> Table:
+    """Each unit's total at each value (the first SWEEP_COLUMNS values)."""
     wide = table.pivot(on="value", index="unit", values="total")
-    shown = [c for c in wide.columns[1:]][:40]
-    head = "".join(f"<th>{esc(c)}</th>" for c in ["单位", *shown])
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
-        for row in wide.select(["unit", *shown]).iter_rows()
-    )
+    values = wide.columns[1:]
+    shown = values[:SWEEP_COLUMNS]
     note = (
-        f"（共 {len(values)} 个取值，表中列出前 {len(shown)} 个；全部见 sweep.csv）"
+        f"共 {len(values)} 个取值，表中列出前 {len(shown)} 个；全部见 sweep.csv。"
         if len(values) > len(shown)
-        else ""
+        else None
     )
-    page = (
-        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
-        f"<title>参数扫描：{esc(path)}</title>"
-        "<style>body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:24px}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;"
-        "text-align:right}td:first-child{text-align:left}</style></head><body>"
-        f"<h1>参数扫描：{esc(path)}</h1>"
-        + "".join(parts)
-        + f"<h2>各取值下的总得分{esc(note)}</h2><table><tr>{head}</tr>{rows}</table>"
-        "</body></html>"
+    return Table(
+        name="扫描",
+        title="各取值下的总得分",
+        frame=wide,
+        columns=(Column("unit", "单位"), *(Column(v, v, "pts") for v in shown)),
+        note=note,
     )
-    write_atomic(out, page.encode("utf-8"))
-    return out
+
+
+def sweep_html(
+    table: pl.DataFrame,
+    path: str,
+    folder: Path,
+    inputs: dict[str, str],
+    method: str = "vectorised",
+    failed_dir: Path | None = None,
+) -> Path:
+    """The sweep page ``sweep.html`` in `folder`: what was swept and on what (`inputs`: ledger,
+    ledger_sha256, rules, rules_sha256), the two charts and the table, published through the
+    pipeline of every page (`kaohe.publish.publish_outputs`: offline, checked, fingerprinted,
+    the same bytes for the same sweep). The caller holds the lock of `folder`."""
+    from kaohe.publish import Page, publish_outputs
+
+    values = table["value"].unique(maintain_order=True).to_list()
+    base = table.filter(pl.col("baseline"))["value"]
+    rows = [
+        ("规则路径", path),
+        ("取值", f"{len(values)} 个：{values[0]:g} … {values[-1]:g}" if values else "（无）"),
+        ("现行取值", f"{base[0]:g}" if base.len() else "（不在扫描范围内）"),
+        ("计算方式", "一次向量化计算" if method == "vectorised" else "逐值完整计分"),
+        ("台账", inputs.get("ledger", "")),
+        ("台账指纹（sha256）", inputs.get("ledger_sha256", "")),
+        ("规则文件", inputs.get("rules", "")),
+        ("规则指纹（sha256）", inputs.get("rules_sha256", "")),
+    ]
+    title = f"参数扫描：{path}"
+    outputs = [page_header(title, rows, inputs), *sweep_figures(table, path)]
+    outputs.append(render.table(sweep_table(table)))
+    page = Page(title, SWEEP_STEM, folder, noun="扫描图表", failed_dir=failed_dir)
+    return publish_outputs(page, outputs, held=True).html
