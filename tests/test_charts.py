@@ -48,7 +48,7 @@ def figures(
         "waterfall": charts.score_waterfall(views.breakdown(annual.scores, rules)),
         "adjustments": charts.adjustments(views.adjustments(annual), rules),
         "assessment": charts.district_assessment(views.district_assessment(annual)),
-        "plans": charts.plans_vs_actual(views.plans_by_month(ctx)),
+        "plans": charts.plans_vs_actual(views.plans_by_month(views.plans_vs_actual(ctx))),
     }
 
 
@@ -139,6 +139,12 @@ def test_waterfall_one_unit_at_a_time(
     assert sum(first.y[:-1]) == pytest.approx(total)
     base = annual.scores.unit_scores.filter(pl.col("unit") == first.name)["base"][0]
     assert fig.layout.shapes[0].y0 == base  # the unit's base task
+    # choosing another unit draws that unit's base
+    last = buttons[-1].args[1]["shapes"][0]
+    assert (
+        last["y0"]
+        == annual.scores.unit_scores.filter(pl.col("unit") == fig.data[-1].name)["base"][0]
+    )
 
 
 def test_adjustments_and_district_assessment(

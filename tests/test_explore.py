@@ -23,8 +23,9 @@ import pytest
 from browser import Attrs, figure_count, open_offline
 from conftest import Book
 
+from kaohe import kernel
 from kaohe.ledger.read import parse_ledger
-from kaohe.present import explore, views
+from kaohe.present import charts, explore, render, views
 from kaohe.publish import external_references
 from kaohe.rules.models import Rules
 from kaohe.rules.periods import ReportDataError
@@ -179,8 +180,8 @@ def test_retarget_keeps_the_scores_unless_the_day_changes(tx: explore.Explorer) 
 # ---- the score month by month --------------------------------------------------------------------
 
 
-def test_monthly_scores_are_year_to_date_totals_at_each_month_end(tx: explore.Explorer) -> None:
-    m = explore.monthly_scores(tx).filter(pl.col("unit") == TALENT)
+def test_monthly_scores_are_the_engines_totals_at_each_month_end(tx: explore.Explorer) -> None:
+    m = views.monthly_scores(tx.ctx, tx.end).filter(pl.col("unit") == TALENT)
     assert m["month"].to_list()[0] == "2021-12" and m.height == 12
     by = {r["month"]: r for r in m.iter_rows(named=True)}
     # March: X1 and X2 submitted, unadopted: 1 + 1 = 2 (shares do not split unadopted points)
@@ -190,48 +191,57 @@ def test_monthly_scores_are_year_to_date_totals_at_each_month_end(tx: explore.Ex
     assert by["2022-04"]["total"] == 71 and by["2022-04"]["points"] == 69
     # May: X3 adopted by the bureau website as 通讯 (3) and X4 unadopted (1): 71 + 3 + 1 = 75
     assert by["2022-05"]["total"] == 75 and by["2022-05"]["points"] == 4
-    assert by["2022-11"]["total"] == 75 and by["2022-11"]["points"] == 0
+    assert by["2022-10"]["total"] == 75 and by["2022-10"]["points"] == 0
+    # November ends the year: the engine applies the count tasks — city 1 of 3 → −2 × 3 = −6;
+    # city suggestion 1 of 2 → −5; provincial 0 of 1 → −5; research none → −20: 75 − 36 = 39
+    assert by["2022-11"]["total"] == 39 and by["2022-11"]["points"] == -36
     # pace: 150 × (days 2021-12-01..2022-03-31 = 121) / 365
     assert by["2022-03"]["expected"] == pytest.approx(150 * 121 / 365)
-    assert by["2022-11"]["expected"] == pytest.approx(150) and by["2022-11"]["completion"] == 0.5
+    assert by["2022-11"]["expected"] == pytest.approx(150) and by["2022-11"]["completion"] == 0.26
     assert by["2022-03"]["label"] == "2022年3月"
 
 
-def test_the_year_to_date_total_leaves_the_annual_clauses_to_the_summary(
-    tx: explore.Explorer,
+def test_the_summary_is_the_engines_total_and_rank_at_the_day(
+    tx: explore.Explorer, talent: Book, rules: Rules
 ) -> None:
-    s = explore.unit_summary(tx)
-    assert s["ytd_total"] == 75 and s["annual"]
+    s = views.unit_summary(tx.ctx, tx.scores, TALENT)
     # the year applies the count tasks: city 1 of 3 → −2 × 3 = −6; city suggestion 1 of 2 → −5;
     # provincial 0 of 1 → −5; research none → −20: 75 − 36 = 39
-    assert s["total"] == 39 and s["completion_rate"] == pytest.approx(39 / 150)
-    assert s["rank"] == 1 and s["group_size"] == 4  # the other B units have 0
+    assert s["annual"] and s["total"] == 39 and s["completion"] == pytest.approx(0.26)
+    # rank in class (B): the other three B units have nothing, so lose more than 人才综合处
+    assert s["rank"] == 1 and s["group_size"] == 4
+    engine = tx.scores.unit_scores.filter(pl.col("unit") == TALENT).row(0, named=True)
+    assert (s["total"], s["rank"]) == (engine["total"], engine["rank"])
+    # up to a day in the year the annual-only clauses wait in the tasks table
+    october = explorer(talent, rules, people=TALENT_PEOPLE, as_of="2022-10-31")
+    ytd = views.unit_summary(october.ctx, october.scores, TALENT)
+    assert not ytd["annual"] and ytd["total"] == 75 and ytd["completion"] == 0.5
     assert s["submitted"] == 4 and s["adoptions"] == 2 and s["adopted_items"] == 2
     assert "市级录用差2篇" in s["open_tasks"]
 
 
 def test_a_day_in_the_year_cuts_the_months(talent: Book, rules: Rules) -> None:
     x = explorer(talent, rules, as_of="2022-04-15")
-    m = explore.monthly_scores(x).filter(pl.col("unit") == TALENT)
+    m = views.monthly_scores(x.ctx, x.end).filter(pl.col("unit") == TALENT)
     assert m["month"].to_list()[-1] == "2022-04" and m["day"].to_list()[-1] == date(2022, 4, 15)
     assert m["total"].to_list()[-1] == 71
-    assert explore.month_ends(rules, date(2022, 2, 10))[-1] == ("2022-02", date(2022, 2, 10))
+    assert views.month_ends(rules, date(2022, 2, 10))[-1] == ("2022-02", date(2022, 2, 10))
 
 
 def test_monthly_scores_end_on_the_engine_total_on_the_sample(sample: explore.Explorer) -> None:
-    m = explore.monthly_scores(sample)
+    m = views.monthly_scores(sample.ctx, sample.end)
     last = m.filter(pl.col("month") == "2022-11").select("unit", "total")
-    ytd = views.ytd_totals(sample.scores, sample.rules).select("unit", "ytd_total")
-    joined = last.join(ytd, on="unit")
+    engine = sample.scores.unit_scores.select("unit", pl.col("total").alias("engine"))
+    joined = last.join(engine, on="unit")
     assert joined.height == len(sample.rules.unit_names)
-    assert (joined["total"] - joined["ytd_total"]).abs().max() < 1e-9
+    assert (joined["total"] - joined["engine"]).abs().max() < 1e-9
     # the months' gains add up to the total
     sums = m.group_by("unit").agg(pl.col("points").sum()).join(last, on="unit")
     assert (sums["points"] - sums["total"]).abs().max() < 1e-6
 
 
 def test_tasks_table_marks_the_open_tasks(tx: explore.Explorer) -> None:
-    t = explore.tasks_table(tx)
+    t = views.tasks_table(tx.scores, tx.rules)
     mine = t.frame.filter(pl.col("unit") == TALENT)
     assert mine.filter(pl.col("task") == "city_items").row(0, named=True)["gap"] == 2
     assert mine["_open"].to_list() == [g > 0 for g in mine["gap"].to_list()]
@@ -243,7 +253,7 @@ def test_tasks_table_marks_the_open_tasks(tx: explore.Explorer) -> None:
 def test_a_shared_item_shows_under_each_unit_with_its_share_of_the_points(
     tx: explore.Explorer,
 ) -> None:
-    items = explore.unit_items(tx)
+    items = views.unit_items(tx.ctx, tx.scores)
     x1 = {r["unit"]: r for r in items.filter(pl.col("item_id") == "X1").iter_rows(named=True)}
     # adoption 50 and instruction 50 (1 × the points): lead 70% → 35 + 35; contributor 30% → 30
     assert x1[TALENT]["points"] == 70 and x1[TALENT]["role"] == "牵头"
@@ -258,7 +268,7 @@ def test_a_shared_item_shows_under_each_unit_with_its_share_of_the_points(
 
 
 def test_item_points_add_up_to_the_item_lines_on_the_sample(sample: explore.Explorer) -> None:
-    items = explore.unit_items(sample).group_by("unit").agg(pl.col("points").sum())
+    items = views.unit_items(sample.ctx, sample.scores).group_by("unit").agg(pl.col("points").sum())
     lines = (
         sample.scores.score_lines.filter(pl.col("item_id").is_not_null())
         .group_by("unit")
@@ -267,14 +277,14 @@ def test_item_points_add_up_to_the_item_lines_on_the_sample(sample: explore.Expl
     joined = lines.join(items, on="unit", how="left")
     assert (joined["lines"] - joined["points"]).abs().max() < 1e-9
     # every item submitted in the period appears under its lead unit
-    leads = explore.unit_items(sample).filter(pl.col("role") == "牵头")
-    assert leads.height >= sample.items.height
+    leads = views.unit_items(sample.ctx, sample.scores).filter(pl.col("role") == "牵头")
+    assert leads.height >= sample.ctx.items(sample.start, sample.end).height
 
 
 def test_publications_count_each_sharing_unit_and_split_the_points(
     tx: explore.Explorer,
 ) -> None:
-    p = explore.unit_publications(tx)
+    p = views.unit_publications(tx.ctx, tx.scores)
     mine = {r["publication"]: r for r in p.filter(pl.col("unit") == TALENT).iter_rows(named=True)}
     assert mine["市委办公室《工作交流》"]["points"] == 70
     assert mine["市委办公室《工作交流》"]["instructions"] == 1
@@ -290,7 +300,9 @@ def test_a_district_scores_forwarded_adoptions_and_nothing_for_the_website(
     book.adopt(k, "省政府办公厅", "《浙江政务信息（专报信息）》", instruction=True)
     book.adopt(k, "局本级", "绍兴人社门户网站", form="简讯")
     x = explorer(book, rules, unit="柯桥区")
-    p = {r["publication"]: r for r in explore.unit_publications(x).iter_rows(named=True)}
+    p = {
+        r["publication"]: r for r in views.unit_publications(x.ctx, x.scores).iter_rows(named=True)
+    }
     # 省两办 in full 50 + instruction 20 (二（二）2); the bureau website earns a district nothing
     assert p["省政府办公厅《浙江政务信息（专报信息）》"]["points"] == 70
     assert p["局本级绍兴人社门户网站"]["points"] == 0
@@ -300,9 +312,11 @@ def test_a_district_scores_forwarded_adoptions_and_nothing_for_the_website(
 def test_publication_points_add_up_to_the_adoption_lines_on_the_sample(
     sample: explore.Explorer,
 ) -> None:
-    p = explore.unit_publications(sample).group_by("unit").agg(pl.col("points").sum())
+    p = views.unit_publications(sample.ctx, sample.scores)
+    p = p.group_by("unit").agg(pl.col("points").sum())
+    adoption_steps = ["adoption", "instruction", "district_adoption", "district_instruction"]
     lines = (
-        sample.scores.score_lines.filter(pl.col("step").is_in(explore.ADOPTION_STEPS))
+        sample.scores.score_lines.filter(pl.col("step").is_in(adoption_steps))
         .group_by("unit")
         .agg((pl.col("points_u").sum() / 10000).alias("lines"))
     )
@@ -315,21 +329,21 @@ def test_publication_points_add_up_to_the_adoption_lines_on_the_sample(
 
 
 def test_writers_have_output_adoption_rate_and_roles(tx: explore.Explorer) -> None:
-    w = {r["name"]: r for r in explore.writers(tx).iter_rows(named=True)}
+    w = {r["name"]: r for r in views.people_frame(tx.scores, tx.rules).iter_rows(named=True)}
     # 张三 first-wrote X1 (adopted) and X2 (not): 1 of 2
     assert w["张三"]["items_first_written"] == 2 and w["张三"]["adoption_rate"] == 0.5
     assert w["张三"]["role"] == "信息员"
     assert w["李四"]["items_cowritten"] == 1 and w["李四"]["adoption_rate"] is None
     assert w["李四"]["young_label"] == "是"
     assert w["王五"]["role"] == "未登记" and w["王五"]["adoption_rate"] == 1.0
-    young = explore.writers_table(tx, young_only=True).frame
+    young = views.young_cadres(tx.scores, tx.rules).frame
     assert young["name"].to_list() == ["李四"]
 
 
 def test_person_monthly_counts_writing_adoption_and_chucai_by_month(
     tx: explore.Explorer,
 ) -> None:
-    pm = explore.person_monthly(tx).filter(pl.col("name") == "张三")
+    pm = views.person_monthly(tx.ctx, tx.scores).filter(pl.col("name") == "张三")
     by = {r["month"]: r for r in pm.iter_rows(named=True)}
     assert len(by) == 12  # every month of the year, zeros included
     assert by["2022-03"]["items"] == 2 and by["2022-03"]["adopted"] == 0
@@ -337,17 +351,17 @@ def test_person_monthly_counts_writing_adoption_and_chucai_by_month(
     assert by["2022-04"]["adopted"] == 1 and by["2022-04"]["adoptions_city_plus"] == 1
     assert by["2022-04"]["chucai_points"] == 3
     # the bureau website is not city level: 王五 has an adoption but no 出彩 points
-    wang = explore.person_monthly(tx).filter(pl.col("name") == "王五")
+    wang = views.person_monthly(tx.ctx, tx.scores).filter(pl.col("name") == "王五")
     assert wang["adopted"].sum() == 1 and wang["chucai_points"].sum() == 0
     # 李四 only co-wrote: not a first writer, no row
-    assert explore.person_monthly(tx).filter(pl.col("name") == "李四").height == 0
+    assert views.person_monthly(tx.ctx, tx.scores).filter(pl.col("name") == "李四").height == 0
 
 
 # ---- comparisons, plans --------------------------------------------------------------------------
 
 
 def test_quarters_compare_the_units_of_a_group(tx: explore.Explorer) -> None:
-    q = explore.quarter_comparison(tx)
+    q = views.quarter_comparison(tx.ctx, tx.end)
     mine = {r["quarter"]: r for r in q.filter(pl.col("unit") == TALENT).iter_rows(named=True)}
     assert list(mine) == ["Q1", "Q2", "Q3", "Q4"]
     # Q2 (03-01..05-31): 75 points (see the monthly test), 4 items, 2 adoptions
@@ -364,7 +378,7 @@ def test_quarters_compare_the_units_of_a_group(tx: explore.Explorer) -> None:
 
 def test_the_current_quarter_is_cut_at_the_day(talent: Book, rules: Rules) -> None:
     x = explorer(talent, rules, as_of="2022-04-15")
-    q = explore.quarter_comparison(x).filter(pl.col("unit") == TALENT)
+    q = views.quarter_comparison(x.ctx, x.end).filter(pl.col("unit") == TALENT)
     assert q["quarter"].to_list() == ["Q1", "Q2"]
     assert q["end"].to_list()[-1] == date(2022, 4, 15) and q["points"].to_list()[-1] == 71
 
@@ -372,7 +386,7 @@ def test_the_current_quarter_is_cut_at_the_day(talent: Book, rules: Rules) -> No
 def test_quarter_points_add_up_to_the_year_to_date_total_on_the_sample(
     sample: explore.Explorer,
 ) -> None:
-    q = explore.quarter_comparison(sample)
+    q = views.quarter_comparison(sample.ctx, sample.end)
     sums = q.group_by("unit").agg(pl.col("points").sum(), pl.col("total").last())
     assert (sums["points"] - sums["total"]).abs().max() < 1e-6
     assert set(q["quarter"].to_list()) == {"Q1", "Q2", "Q3", "Q4"}
@@ -385,12 +399,12 @@ def test_plans_are_followed_item_by_item(talent: Book, rules: Rules) -> None:
         plan_row(TALENT, "2022-04", 1, "计划丙"),
     ]
     x = explorer(talent, rules, plans=plans, people=TALENT_PEOPLE)
-    rows = {r["title"]: r for r in explore.plan_rows(x).iter_rows(named=True)}
+    rows = {r["title"]: r for r in views.plan_rows(x.ctx, x.end).iter_rows(named=True)}
     assert rows["计划甲"]["status_label"] == "已录用"
     assert rows["计划甲"]["publications"] == "市委办公室《工作交流》"
     assert rows["计划乙"]["status_label"] == "已报送，未录用"
     assert rows["计划丙"]["status_label"] == "未报送"
-    pv = explore.plans_vs_actual(x).filter(pl.col("unit") == TALENT)
+    pv = views.plans_vs_actual(x.ctx, x.end).filter(pl.col("unit") == TALENT)
     march = pv.filter(pl.col("month") == "2022-03").row(0, named=True)
     assert (march["planned"], march["fulfilled"], march["submitted"], march["adopted"]) == (
         2,
@@ -402,26 +416,26 @@ def test_plans_are_followed_item_by_item(talent: Book, rules: Rules) -> None:
     assert (april["planned"], april["fulfilled"], april["submitted"]) == (1, 0, 0)
     # up to 2022-03-31: X1 not yet adopted, April's plans not yet due
     early = explorer(talent, rules, plans=plans, as_of="2022-03-31")
-    rows = {r["title"]: r for r in explore.plan_rows(early).iter_rows(named=True)}
+    rows = {r["title"]: r for r in views.plan_rows(early.ctx, early.end).iter_rows(named=True)}
     assert set(rows) == {"计划甲", "计划乙"}
     assert rows["计划甲"]["status_label"] == "已报送，未录用"
-    assert explore.plans_vs_actual(early)["adopted"].sum() == 0
+    assert views.plans_vs_actual(early.ctx, early.end)["adopted"].sum() == 0
 
 
 # ---- data quality --------------------------------------------------------------------------------
 
 
 def test_items_by_month_is_a_full_grid(tx: explore.Explorer, rules: Rules) -> None:
-    g = explore.items_by_month(tx)
+    g = views.plans_vs_actual(tx.ctx, tx.end)  # the heatmap's frame
     assert g.height == len(rules.unit_names) * 12
     mine = dict(g.filter(pl.col("unit") == TALENT).select("month", "submitted").iter_rows())
     assert mine["2022-03"] == 2 and mine["2022-05"] == 2 and mine["2022-01"] == 0
 
 
 def test_adoption_delays_count_days_from_submission(tx: explore.Explorer) -> None:
-    d = explore.adoption_delays(tx)
+    d = views.adoption_delays(tx.ctx, tx.scores)
     assert dict(zip(d["item_id"], d["days"], strict=True)) == {"X1": 31, "X3": 18}
-    s = explore.delay_summary(tx).row(0, named=True)
+    s = views.delay_summary(tx.ctx, tx.scores).row(0, named=True)
     assert s["unit"] == TALENT and s["adoptions"] == 2 and s["median_days"] == 24.5
     assert s["max_days"] == 31
 
@@ -434,17 +448,17 @@ def test_delay_boxes_are_the_quartiles_and_whiskers_plotly_draws(tx: explore.Exp
     days = [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 50, 50]
     pubs = ["甲"] * 10 + ["乙", "丙"]
     df = pl.DataFrame({"level": ["city"] * 12, "days": days, "publication": pubs})
-    b = explore.delay_boxes(df).row(0, named=True)
+    b = charts.delay_boxes(df).row(0, named=True)
     assert (b["n"], b["q1"], b["median"], b["q3"]) == (12, 2.0, 3.5, 5.0)
     assert (b["lowerfence"], b["upperfence"]) == (1.0, 5.0)
     assert b["outlier_days"] == [50] and b["outlier_texts"] == ["2次录用（丙1次、乙1次）"]
     # one outlier adoption is named by its publication, as a point of the raw box was
-    one = explore.delay_boxes(df.head(11)).row(0, named=True)
+    one = charts.delay_boxes(df.head(11)).row(0, named=True)
     assert one["outlier_days"] == [50] and one["outlier_texts"] == ["乙"]
     # the page carries the five numbers of the box and one point per outlier, named
-    (box,) = explore.delay_chart(df.head(10), tx).data
+    (box,) = charts.delay_chart(df.head(10), tx.rules).data
     assert box.y is None and list(box.q1) == [2.0] and list(box.median) == [3.0]
-    box, points = explore.delay_chart(df, tx).data
+    box, points = charts.delay_chart(df, tx.rules).data
     assert list(box.q3) == [5.0] and list(box.upperfence) == [5.0]
     assert list(points.y) == [50] and list(points.text) == ["2次录用（丙1次、乙1次）"]
 
@@ -452,69 +466,74 @@ def test_delay_boxes_are_the_quartiles_and_whiskers_plotly_draws(tx: explore.Exp
 def test_a_long_items_table_lists_the_chosen_units_rows_and_says_so(
     sample: explore.Explorer,
 ) -> None:
-    every = explore.unit_items(sample)
+    every = views.unit_items(sample.ctx, sample.scores)
     own = every.filter(pl.col("unit") == TALENT)
-    assert explore.items_table(sample).frame.equals(every)  # the sample year is whole
+    assert explore.on_page(sample, views.items_table(sample.ctx, sample.scores)).frame.equals(
+        every
+    )  # the sample year is whole
     assert own.height > 10
-    t = explore.items_table(sample, limit=10)
+    t = explore.on_page(sample, views.items_table(sample.ctx, sample.scores), 10)
     assert t.frame.equals(own.head(10))
     assert t.note is not None and t.note.startswith(
         f"本表共{every.height}行，超过本页上限10行，只列出默认单位“{TALENT}”的前10行"
         f"（该单位共{own.height}行）；其他单位的信息明细可用 kaohe explore --unit 单位名称 "
         "生成该单位的查询页；每条信息的计分明细见 kaohe score 输出的 score_lines.csv。得分为"
     )
-    t = explore.items_table(sample, limit=own.height + 1)
+    t = explore.on_page(sample, views.items_table(sample.ctx, sample.scores), own.height + 1)
     assert t.frame.equals(own) and f"只列出默认单位“{TALENT}”的{own.height}行；" in (t.note or "")
     # the page shows the cut above the table's own note, and its filter menu the one unit
-    page = str(explore.grid(t, selected=TALENT))
+    page = str(render.grid(t, selected=TALENT))
     assert page.count("<option") == 2 and "超过本页上限" in page
 
 
 def test_a_unit_with_no_rows_in_a_cut_table_says_why_it_is_empty(tx: explore.Explorer) -> None:
     # tx: 人才综合处 X1 to X4 and 社会保险处's share of X1, five rows; 柯桥区 has none
     x = explore.retarget(tx, unit="柯桥区")
-    t = explore.items_table(x, limit=2)
+    t = explore.on_page(x, views.items_table(x.ctx, x.scores), 2)
     assert t.frame.height == 0
     assert t.empty.startswith("本表共5行，超过本页上限2行，只列出默认单位“柯桥区”的0行；")
-    assert t.empty in str(explore.grid(t, selected="柯桥区"))
+    assert t.empty in str(render.grid(t, selected="柯桥区"))
 
 
 def test_a_long_problem_list_shows_its_first_rows(sample: explore.Explorer) -> None:
     full = views.problems_table(sample.scores)
     assert full.frame.height == 9
-    t = explore.problems_table(sample, limit=4)
+    t = explore.on_page(sample, full, 4)
     assert t.frame.equals(full.frame.head(4))
     assert (t.note or "").startswith(
         "本表共9行，超过本页上限4行，只列出前4行；完整清单见 kaohe score 输出的 problems.csv，"
         "或运行 kaohe validate 台账。"
     )
-    assert explore.problems_table(sample).frame.equals(full.frame)
+    assert explore.on_page(sample, full).frame.equals(full.frame)
 
 
 def test_missing_and_unregistered_writers_are_found(tx: explore.Explorer) -> None:
-    g = explore.writer_gaps(tx).filter(pl.col("unit") == TALENT).row(0, named=True)
+    g = views.writer_gaps(tx.ctx, tx.scores).filter(pl.col("unit") == TALENT).row(0, named=True)
     assert g["items"] == 4 and g["no_writer"] == 1 and g["no_writer_share"] == 0.25
     assert g["unregistered"] == 1 and g["unregistered_names"] == "王五"
-    other = explore.writer_gaps(tx).filter(pl.col("unit") == SOCIAL).row(0, named=True)
+    other = views.writer_gaps(tx.ctx, tx.scores).filter(pl.col("unit") == SOCIAL).row(0, named=True)
     assert other["items"] == 0 and other["no_writer_share"] is None
 
 
 def test_without_a_people_sheet_nobody_is_unregistered(talent: Book, rules: Rules) -> None:
     x = explorer(talent, rules)
-    assert explore.writer_gaps(x)["unregistered"].sum() == 0
+    assert views.writer_gaps(x.ctx, x.scores)["unregistered"].sum() == 0
 
 
 def test_the_ledger_overview_counts_rows_and_problems(talent: Book, rules: Rules) -> None:
     talent.item(TALENT, submitted="2022-12-05", item_id="LATE")  # outside the period: warning
     x = explorer(talent, rules, people=TALENT_PEOPLE)
-    o = {r["sheet"]: r for r in explore.ledger_overview(x).iter_rows(named=True)}
+    o = {r["sheet"]: r for r in views.ledger_overview(x.ctx, x.scores).iter_rows(named=True)}
     assert o["报送"]["rows"] == 5 and o["报送"]["warnings"] == 1 and o["报送"]["errors"] == 0
     assert o["录用"]["rows"] == 2 and o["信息员"]["rows"] == 2 and o["约稿"]["rows"] == 0
-    assert explore.problems_table(x).frame.height == x.scores.problems.height
+    assert views.problems_table(x.scores).frame.height == x.scores.problems.height
 
 
 def test_the_sample_ledger_overview_matches_what_was_read(sample: explore.Explorer) -> None:
-    o = {r["sheet"]: r for r in explore.ledger_overview(sample).iter_rows(named=True)}
+    o = {
+        r["sheet"]: r
+        for r in views.ledger_overview(sample.ctx, sample.scores).iter_rows(named=True)
+    }
     assert o["报送"]["rows_read"] == 820 and o["月度计划"]["rows"] == 402
     assert sum(r["warnings"] for r in o.values()) == sample.scores.problems.height
 
@@ -527,59 +546,61 @@ def test_header_and_card_are_escaped(talent: Book, rules: Rules) -> None:
     h = str(explore.header(x, issued=date(2022, 12, 1)))
     assert "<h1>党委、政务信息工作查询</h1>" in h and "0" * 64 in h and "2022-12-01" in h
     assert "&lt;测试台账&gt;" in h and "<测试台账>" not in h
-    card = str(explore.unit_card(x))
-    assert "人才综合处（B类，基本任务分150分）" in card and "累计得分75分" in card
-    assert "全年总得分（含基本任务、调研文章等按全年判断的条款）39分，完成率26.00%" in card
+    assert "默认单位</th><td>人才综合处" in h and "程序版本" in h and "使用说明" in h
+    card = str(explore.card(x))
+    assert "人才综合处（B类，基本任务分150分）：全年总得分39分（含基本任务" in card
+    assert "完成率26.00%；在同类4个单位中排第1名。" in card
+    assert "尚未完成的任务：市级录用差2篇" in card
+    may = str(explore.card(explore.retarget(x, as_of="2022-05-31")))
+    assert "截至2022-05-31，累计得分75分（不含按全年判断的条款），完成基本任务分的50.0%" in may
 
 
-def test_a_grid_escapes_every_value_and_reaches_for_nothing() -> None:
-    df = pl.DataFrame(
-        {"unit": [MARKUP, "甲"], "title": ['=HYPERLINK("http://x")', "短"], "n": [12.5, None]}
-    )
-    t = views.Table(
-        "表",
-        f"标题{MARKUP}",
-        df,
-        (
-            views.Column("unit", "单位"),
-            views.Column("title", "标题"),
-            views.Column("n", "分", "pts"),
-        ),
-        note=f"注{MARKUP}",
-    )
-    page = str(explore.grid(t, selected=MARKUP))
-    # title, the menu option's value and label, the cell, the note, the chosen value
-    assert MARKUP not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 6
-    assert 'data-selected="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
-    assert '<td class="num" data-v="12.5">12.5</td>' in page and 'data-v=""' in page
-    assert "=HYPERLINK(&quot;http://x&quot;)" in page
-    assert external_references(page) == []
-    assert '<option value="">全部</option>' in page and 'data-filter-col="0"' in page
-    # no menu without a filter column; an empty table says so
-    assert "<select>" not in str(explore.grid(t, filter_key=None))
-    empty = views.Table("空", "空表", df.clear(), t.columns, empty="没有数据。")
-    assert "没有数据。" in str(explore.grid(empty)) and "<table" not in str(explore.grid(empty))
+# The page's elements, in the notebook's order: tables (Html) and figures.
+TABLES = (
+    "tasks",
+    "items",
+    "publications_grid",
+    "people",
+    "young",
+    "quarters",
+    "plan_rows",
+    "overview",
+    "problems",
+    "delays_grid",
+    "writer_gaps",
+)
+FIGURES = (
+    "monthly",
+    "publications",
+    "publication_units",
+    "writers",
+    "person",
+    "groups",
+    "plans",
+    "heatmap",
+    "delays",
+)
 
 
-def test_every_table_of_the_notebook_renders_on_the_sample(sample: explore.Explorer) -> None:
-    tables = [
-        explore.tasks_table(sample),
-        explore.items_table(sample),
-        explore.publications_table(sample),
-        explore.writers_table(sample),
-        explore.writers_table(sample, young_only=True),
-        explore.quarter_table(sample),
-        explore.plans_table(sample),
-        explore.overview_table(sample),
-        explore.problems_table(sample),
-        explore.delay_table(sample),
-        explore.writer_gaps_table(sample),
+def test_every_table_of_the_page_renders_on_the_sample(sample: explore.Explorer) -> None:
+    for name in TABLES:
+        page = str(getattr(explore, name)(sample))
+        assert external_references(page) == [], name
+        assert page.count("<tr") > 2 and "kh-grid" in page, name  # searchable, not empty
+    # the notebook calls exactly these elements, one a cell
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    calls = [
+        m.group(1)
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for m in [re.fullmatch(r"explore\.(\w+)\(x\)", "".join(c["source"]).strip())]
+        if m
     ]
-    for t in tables:
-        views.table_frame(t)  # every column exists
-        page = str(explore.grid(t, selected=TALENT))
-        assert external_references(page) == [], t.name
-        assert t.frame.height > 0, t.name
+    assert calls == ["header", "controls", "card", "monthly", "tasks", "items", "publications",
+                     "publication_units", "publications_grid", "writers", "person", "people",
+                     "young", "groups", "quarters", "plans", "plan_rows", "overview",
+                     "problems", "heatmap", "delays", "delays_grid", "writer_gaps"]  # fmt: skip
+    assert [c for c in calls if c in FIGURES] == list(FIGURES)
 
 
 # ---- figures -------------------------------------------------------------------------------------
@@ -597,7 +618,7 @@ def _visible_names(fig: go.Figure) -> list[str]:
 def test_the_monthly_chart_opens_on_the_unit_with_a_menu_of_every_unit(
     sample: explore.Explorer,
 ) -> None:
-    fig = explore.monthly_chart(explore.monthly_scores(sample), sample)
+    fig = explore.monthly(sample)
     labels, active = _menu(fig)
     assert labels == sample.rules.unit_names and labels[active] == TALENT
     assert _visible_names(fig) == ["当月得分", "累计得分", "按时间进度应得", "基本任务分"]
@@ -613,44 +634,33 @@ def test_every_figure_has_the_house_style_and_a_menu_where_one_is_chosen(
 ) -> None:
     from kaohe.present import charts
 
-    figs = {
-        "publications": explore.publications_chart(explore.unit_publications(sample), sample),
-        "publication_units": explore.publication_units_chart(
-            explore.unit_publications(sample), sample
-        ),
-        "writers": explore.writers_chart(explore.writers(sample), sample),
-        "person": explore.person_chart(explore.person_monthly(sample), sample),
-        "group": explore.group_chart(explore.quarter_comparison(sample), sample),
-        "plans": explore.plans_chart(explore.plans_vs_actual(sample), sample),
-        "heatmap": explore.items_heatmap(explore.items_by_month(sample), sample),
-        "delays": explore.delay_chart(explore.adoption_delays(sample), sample),
-    }
+    figs = {name: getattr(explore, name)(sample) for name in FIGURES if name != "monthly"}
     for name, fig in figs.items():
         assert fig.layout.template.layout.font.family == charts.FONT_FAMILY, name
         assert fig.layout.title.text, name
         if name not in ("heatmap", "delays"):
             labels, active = _menu(fig)
             assert len(labels) >= 2 and sum(bool(t.visible) for t in fig.data) >= 1, name
-    assert _menu(figs["group"])[0][_menu(figs["group"])[1]] == "B类"
+    assert _menu(figs["groups"])[0][_menu(figs["groups"])[1]] == "B类"
     person_labels, active = _menu(figs["person"])
     assert person_labels[active] == f"{sample.person}（{TALENT}）"
     assert _menu(figs["plans"])[0][0] == "全部单位"
-    own = explore.unit_publications(sample).filter(pl.col("unit") == TALENT)
+    own = views.unit_publications(sample.ctx, sample.scores).filter(pl.col("unit") == TALENT)
     top = own.sort("adoptions", descending=True)["publication"][0]
     labels, active = _menu(figs["publication_units"])
     assert labels[active] == top
 
 
 def test_a_long_person_menu_keeps_the_chosen_units_people_and_says_so(
-    sample: explore.Explorer, monkeypatch: pytest.MonkeyPatch
+    sample: explore.Explorer,
 ) -> None:
-    df = explore.person_monthly(sample)
+    df = views.person_monthly(sample.ctx, sample.scores)
     everyone = df.select("unit", "name").unique().height
     own = sorted(df.filter(pl.col("unit") == TALENT)["name"].unique().to_list())
-    whole = explore.person_chart(df, sample)
+    whole = explore.person(sample)
     assert len(_menu(whole)[0]) == everyone  # the sample year's menu has everybody
-    monkeypatch.setattr(explore, "PERSON_OPTIONS", everyone - 1)
-    fig = explore.person_chart(df, sample)
+    assert len(_menu(whole)[0]) <= charts.PERSON_OPTIONS
+    fig = charts.person_chart(df, TALENT, sample.person, limit=everyone - 1)
     labels, active = _menu(fig)
     assert sorted(labels) == sorted(f"{n}（{TALENT}）" for n in own)
     assert labels[active] == f"{sample.person}（{TALENT}）"
@@ -669,24 +679,21 @@ def test_names_from_the_ledger_are_escaped_in_figures(book: Book, rules: Rules) 
     # without a people sheet the officer of the rules' roster is the default person
     assert explorer(book, rules).person == "黄贺成"
     x = explorer(book, rules, person="<b>粗</b>")
-    fig = explore.person_chart(explore.person_monthly(x), x)
+    fig = explore.person(x)
     labels, _ = _menu(fig)
     assert labels == [f"&lt;b&gt;粗&lt;/b&gt;（{TALENT}）"]
-    w = explore.writers_chart(explore.writers(x), x)
+    w = explore.writers(x)
     assert "&lt;b&gt;粗&lt;/b&gt;" in [n for t in w.data for n in (t.x or ())]
 
 
 def test_figures_of_an_empty_ledger_still_draw(book: Book, rules: Rules) -> None:
     x = explorer(book, rules)
-    assert explore.unit_publications(x).height == 0
-    for fig in (
-        explore.publications_chart(explore.unit_publications(x), x),
-        explore.publication_units_chart(explore.unit_publications(x), x),
-        explore.person_chart(explore.person_monthly(x), x),
-        explore.delay_chart(explore.adoption_delays(x), x),
-        explore.monthly_chart(explore.monthly_scores(x), x),
-    ):
-        assert isinstance(fig, go.Figure) and fig.layout.title.text
+    assert views.unit_publications(x.ctx, x.scores).height == 0
+    for name in FIGURES:
+        fig = getattr(explore, name)(x)
+        assert isinstance(fig, go.Figure) and fig.layout.title.text, name
+    for name in TABLES:
+        assert external_references(str(getattr(explore, name)(x))) == [], name
 
 
 # ---- live controls -------------------------------------------------------------------------------
@@ -725,8 +732,8 @@ def test_live_controls_refocus_the_views(
 
 def test_the_kernel_the_notebook_names_is_this_environment(tmp_path: Path) -> None:
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    assert nb["metadata"]["kernelspec"]["name"] == explore.KERNEL_NAME
-    path = explore.install_kernel(tmp_path)
+    assert nb["metadata"]["kernelspec"]["name"] == kernel.KERNEL_NAME
+    path = kernel.install_kernel(tmp_path)
     assert path == tmp_path / "share" / "jupyter" / "kernels" / "kaohe" / "kernel.json"
     spec = json.loads(path.read_text(encoding="utf-8"))
     assert spec["argv"][:3] == [sys.executable, "-m", "kaohe.kernel"]
@@ -874,7 +881,7 @@ def test_the_page_has_no_code_one_plotly_bundle_and_no_external_reference(
         'class="highlight',
         "init_notebook_mode",
         "explore.load(",
-        "explore.grid(",
+        "explore.items(",
         "charts.use_house_style",
     ):
         assert code not in html, code
@@ -968,7 +975,7 @@ def test_the_delay_boxes_draw_as_plotly_draws_them_from_every_adoption(
     given every adoption's days draws the same boxes, whiskers and outlier points."""
     import plotly.io as pio
 
-    d = explore.adoption_delays(sample)
+    d = views.adoption_delays(sample.ctx, sample.scores)
     labels = dict(sample.rules.levels.labels)
     raw = go.Figure()
     for lv in ("central", "provincial", "city", "bureau"):
@@ -980,7 +987,10 @@ def test_the_delay_boxes_draw_as_plotly_draws_them_from_every_adoption(
         "<html><body>"
         + pio.to_html(raw, include_plotlyjs=True, full_html=False, div_id="raw")
         + pio.to_html(
-            explore.delay_chart(d, sample), include_plotlyjs=False, full_html=False, div_id="new"
+            charts.delay_chart(d, sample.rules),
+            include_plotlyjs=False,
+            full_html=False,
+            div_id="new",
         )
         + "</body></html>",
         encoding="utf-8",

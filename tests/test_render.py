@@ -1,4 +1,5 @@
-"""Tables as escaped HTML and as Excel sheets; the deferred rfc3987-syntax import."""
+"""Tables as escaped HTML (the one table widget: plain on reports, searchable on the exploration
+page) and as Excel sheets; the deferred rfc3987-syntax import."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import polars as pl
 
 from kaohe.present import render
 from kaohe.present.views import Column, Section, Table
+from kaohe.publish import external_references
 
 MARKUP = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://example.com","点我")'
@@ -73,6 +75,51 @@ def test_an_empty_table_says_so() -> None:
     t = Table(t.name, t.title, t.frame, t.columns, empty="本季度没有录用。")
     html = render.table_html(t)
     assert "<table" not in html and "本季度没有录用。" in html
+
+
+def test_a_grid_escapes_every_value_and_reaches_for_nothing() -> None:
+    df = pl.DataFrame(
+        {"unit": [MARKUP, "甲"], "title": ['=HYPERLINK("http://x")', "短"], "n": [12.5, None]}
+    )
+    t = Table(
+        "表",
+        f"标题{MARKUP}",
+        df,
+        (
+            Column("unit", "单位"),
+            Column("title", "标题"),
+            Column("n", "分", "pts"),
+        ),
+        note=f"注{MARKUP}",
+    )
+    page = str(render.grid(t, selected=MARKUP))
+    # title, the menu option's value and label, the cell, the note, the chosen value
+    assert MARKUP not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 6
+    assert 'data-selected="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+    assert '<td class="num" data-v="12.5">12.5</td>' in page and 'data-v=""' in page
+    assert "=HYPERLINK(&quot;http://x&quot;)" in page
+    assert external_references(page) == []
+    assert '<option value="">全部</option>' in page and 'data-filter-col="0"' in page
+    # no menu without a filter column; an empty table says so
+    assert "<select>" not in str(render.grid(t, filter_key=None))
+    empty = Table("空", "空表", df.clear(), t.columns, empty="没有数据。")
+    assert "没有数据。" in str(render.grid(empty)) and "<table" not in str(render.grid(empty))
+
+
+def test_one_table_widget_plain_on_reports_searchable_on_the_page() -> None:
+    t = sample_table()
+    plain = render.table_html(t)
+    page = str(render.grid(t))
+    # the same headers, cells and marks; the searchable one adds the bar, the values to sort
+    # on and the script
+    assert "<script" not in plain and "data-v" not in plain and "data-col" not in plain
+    assert '<th rowspan="2" data-col="0" data-type="text">单位</th>' in page
+    assert '<th colspan="2">本季度录用</th>' in page  # a group header does not sort
+    assert '<th data-col="1" data-type="num">市级</th>' in page
+    assert '<td class="num" data-v="12.5">12.5</td>' in page
+    assert page.count('class="kh-mark"') == plain.count('class="kh-mark"') == 1
+    assert "注：注&lt;script&gt;" in plain and "注：注&lt;script&gt;" in page
+    assert page.count("<script>") == 1 and 'querySelectorAll("thead th[data-col]")' in page
 
 
 def test_sections_are_escaped_paragraphs() -> None:

@@ -216,6 +216,46 @@ def test_the_header_says_what_was_scored(sample_reports: Path) -> None:
     assert "2022年度第一季度（2021年12月—2022年2月）" in q1
     annual = html_of(sample_reports, "2022-年度考核")
     assert "2022年度（2021年12月—2022年11月）党委、政务信息工作考核结果" in annual
+    # the notification of Q4 ends on the year: the engine applies every clause
+    assert "年度累计：按全年判断的条款" in q3 and "2022-08-31（年度累计视图）" in q3
+    q4 = html_of(sample_reports, "2022Q4-季度通报")
+    assert "全年：适用考核办法全部条款，与年度考核结果一致" in q4 and "2022-11-30（全年）" in q4
+
+
+def _class_sheets(path: Path, names: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Each named sheet's rows under its header (rank in the first column), up to the note."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for name in names:
+        rows = list(wb[name].iter_rows(values_only=True))
+        first = next(i for i, r in enumerate(rows) if isinstance(r[0], int))
+        body = []
+        for r in rows[first:]:
+            if not isinstance(r[0], int):
+                break
+            body.append(r)
+        out[name] = body
+    return out
+
+
+def test_the_workbooks_rank_within_each_class(sample_reports: Path) -> None:
+    # rank means one thing: the engine's rank within the class; every class starts at 1
+    classes = ["A", "B", "C", "D"]
+    year = _class_sheets(
+        sample_reports / "2022-年度考核.xlsx", [f"{g}类得分" for g in classes] + ["区县得分"]
+    )
+    q4 = _class_sheets(
+        sample_reports / "2022Q4-季度通报.xlsx", [f"{g}类" for g in classes] + ["区县"]
+    )
+    for sheets in (year, q4):
+        for name, rows in sheets.items():
+            ranks = [r[0] for r in rows]
+            assert ranks[0] == 1 and ranks == sorted(ranks) and ranks[-1] <= len(rows), name
+    # the fourth quarter's total (累计得分) is the year's (总得分), unit by unit
+    total_q4 = {r[1]: r[9] for rows in q4.values() for r in rows}
+    total_year = {r[1]: r[3] for g in classes for r in year[f"{g}类得分"]}
+    total_year |= {r[1]: r[6] for r in year["区县得分"]}
+    assert total_q4 == total_year and len(total_q4) == 21
 
 
 def test_the_executed_notebook_keeps_the_parameters_as_given(sample_reports: Path) -> None:

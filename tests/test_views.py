@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from kaohe.engine import score
+from kaohe.engine import ANNUAL_ONLY_STEPS, score
 from kaohe.ledger.read import parse_ledger
 from kaohe.present import views
 from kaohe.rules.models import Rules
@@ -94,44 +94,52 @@ def test_elapsed_share_is_the_time_progress(rules: Rules) -> None:
 # ---- year-to-date totals and the quarter tables ---------------------------------------------
 
 
-def test_ytd_total_equals_the_engine_total_before_q4(
+def test_quarter_figures_are_the_engines_at_the_quarter_end(
     quarters: dict[str, views.QuarterReport],
 ) -> None:
-    s = quarters["Q3"].ytd
-    ytd = views.ytd_totals(s, quarters["Q3"].rules).select("unit", "ytd_total")
-    engine = s.unit_scores.select("unit", "total")
-    joined = ytd.join(engine, on="unit")
-    assert joined.height == 21
-    assert (joined["ytd_total"] - joined["total"]).abs().max() < 1e-9
+    # the quarter table reads total, completion and rank from score(as_of=quarter end)
+    r = quarters["Q3"]
+    engine = score(r.ctx.ledger, r.rules, as_of=r.quarter.end).unit_scores.select(
+        "unit", "total", pl.col("completion_rate").alias("completion"), "rank"
+    )
+    u = views.quarter_units(r).select("unit", "total", "completion", "rank")
+    assert u.height == 21
+    assert u.sort("unit").equals(engine.sort("unit"))
 
 
-def test_ytd_total_at_q4_leaves_out_the_annual_only_clauses(
+def test_the_fourth_quarter_ends_on_the_years_result(
     quarters: dict[str, views.QuarterReport], annual: views.AnnualReport
 ) -> None:
-    s = annual.scores
-    annual_only = (
-        s.score_lines.filter(pl.col("step").is_in(views.ANNUAL_ONLY_STEPS))
-        .group_by("unit")
-        .agg(pl.col("points").sum().alias("annual_only"))
+    # the end of Q4 is the end of the assessment year: the engine applies every clause, and
+    # the notification gives each unit the annual report's total, completion and rank
+    q4 = views.quarter_units(quarters["Q4"]).select("unit", "total", "completion", "rank")
+    year = views.final_units(annual).select(
+        "unit", "total", pl.col("completion_rate").alias("completion"), "rank"
     )
-    ytd = views.ytd_totals(quarters["Q4"].ytd, annual.rules)
-    df = (
-        ytd.join(s.unit_scores.select("unit", "total"), on="unit")
-        .join(annual_only, on="unit", how="left")
-        .with_columns(pl.col("annual_only").fill_null(0.0))
-    )
-    assert (df["ytd_total"] + df["annual_only"] - df["total"]).abs().max() < 1e-9
+    assert quarters["Q4"].ytd.annual
+    assert q4.sort("unit").equals(year.sort("unit"))
+    # before Q4 the annual-only clauses are left to the tasks table
+    assert not quarters["Q3"].ytd.annual
+    steps = set(quarters["Q3"].ytd.score_lines["step"].to_list())
+    assert not steps & set(ANNUAL_ONLY_STEPS)
 
 
 def test_quarter_scores_add_up_to_the_year_to_date_total(
     quarters: dict[str, views.QuarterReport],
 ) -> None:
-    per_q = pl.concat(
-        [views.quarter_units(quarters[q]).select("unit", "quarter_score") for q in quarters]
-    )
-    sums = per_q.group_by("unit").agg(pl.col("quarter_score").sum())
-    q4 = views.quarter_units(quarters["Q4"]).select("unit", "ytd_total").join(sums, on="unit")
-    assert (q4["quarter_score"] - q4["ytd_total"]).abs().max() < 1e-9
+    per_q = pl.concat([views.quarter_units(quarters[q]).select("unit", "points") for q in quarters])
+    sums = per_q.group_by("unit").agg(pl.col("points").sum())
+    q4 = views.quarter_units(quarters["Q4"]).select("unit", "total").join(sums, on="unit")
+    assert (q4["points"] - q4["total"]).abs().max() < 1e-9
+
+
+def test_a_context_scores_each_day_once(ctx: views.Context) -> None:
+    day = date(2022, 3, 31)
+    first = ctx.unit_scores(day)
+    assert ctx.unit_scores(day) is first
+    # the end of the period and after it are the whole year, as for the engine
+    assert ctx.as_of(ctx.rules.period.end) is None and ctx.as_of(date(2023, 1, 1)) is None
+    assert ctx.as_of(day) == day
 
 
 def test_quarter_units_count_the_quarters_own_submissions(
@@ -332,7 +340,7 @@ def test_a_long_table_is_cut_on_the_page_and_names_the_excel_sheet(
     page = views.on_page(full, r.stem, limit=3)
     assert page.frame.equals(full.frame.head(3))  # the most important first, as in the table
     assert page.note == (
-        f"本页只列出前3条（共{n}条）；完整清单见同一文件夹中的 Excel 表格 "
+        f"本表共{n}行，超过本页上限3行，只列出前3行；完整清单见同一文件夹中的 Excel 表格 "
         "2022Q3-季度通报.xlsx（工作表“省级以上录用及批示”）。"
     )
     # at the limit, and at the default limit on the sample year, the table is untouched
@@ -351,8 +359,29 @@ def test_a_long_problem_list_keeps_its_own_note_after_the_cut(
     page = views.on_page(full, annual.stem, limit=4)
     assert page.frame.height == 4 and page.frame.equals(full.frame.head(4))
     assert page.note == (
-        "本页只列出前4条（共9条）；完整清单见同一文件夹中的 Excel 表格 "
+        "本表共9行，超过本页上限4行，只列出前4行；完整清单见同一文件夹中的 Excel 表格 "
         "2022-年度考核.xlsx（工作表“台账问题”）。" + (full.note or "")
+    )
+
+
+def plans_context(book: Any, rules: Rules, month: str, items: list[str]) -> views.Context:
+    """The book's ledger with one plan row of 人才综合处 in `month` per item id ('' for none)."""
+    plan = {"单位": "人才综合处", "月份": month, "拟报送刊物": "", "报送时间": "", "联系人": ""}
+    sheets: dict[str, Any] = book.sheets()
+    sheets["月度计划"] = [
+        {**plan, "序号": str(i), "报送要点": f"计划{i}", "信息编号": item}
+        for i, item in enumerate(items, start=1)
+    ]
+    ledger = parse_ledger(sheets, rules)
+    assert ledger.ok, ledger.errors.to_dicts()
+    return views.Context(rules, ledger, "<测试台账>", "<测试规则>", "0" * 64)
+
+
+def plans_of(ctx: views.Context, month: str, end: date | None = None) -> dict[str, Any]:
+    return (
+        views.plans_vs_actual(ctx, end)
+        .filter((pl.col("unit") == "人才综合处") & (pl.col("month") == month))
+        .row(0, named=True)
     )
 
 
@@ -362,23 +391,27 @@ def test_plans_are_counted_per_unit_and_month_with_membership_flags(
     a = book.item("人才综合处", submitted="2022-03-01", item_id="P1")
     book.adopt(a, "市委办公室", "《工作交流》", adopted="2022-03-20")
     book.item("人才综合处", submitted="2022-03-05", item_id="P2")
-    plan = {"单位": "人才综合处", "月份": "2022-03", "拟报送刊物": "", "报送时间": "",
-            "联系人": ""}  # fmt: skip
-    sheets: dict[str, Any] = book.sheets()
-    sheets["月度计划"] = [
-        {**plan, "序号": "1", "报送要点": "甲", "信息编号": "P1"},
-        {**plan, "序号": "2", "报送要点": "乙", "信息编号": ""},
-    ]
-    ledger = parse_ledger(sheets, rules)
-    assert ledger.ok, ledger.errors.to_dicts()
-    ctx = views.Context(rules, ledger, "<测试台账>", "<测试规则>", "0" * 64)
-    row = (
-        views.plans_vs_actual(ctx)
-        .filter((pl.col("unit") == "人才综合处") & (pl.col("month") == "2022-03"))
-        .row(0, named=True)
-    )
+    row = plans_of(plans_context(book, rules, "2022-03", ["P1", ""]), "2022-03")
     # two plans, one naming an item of the ledger; two items submitted, one adopted
     assert (row["planned"], row["fulfilled"], row["submitted"], row["adopted"]) == (2, 1, 2, 1)
+
+
+def test_a_plan_is_fulfilled_by_an_item_submitted_by_the_end_of_the_view(
+    rules: Rules, book: Any
+) -> None:
+    # one definition for the annual report and the exploration page: a plan row is fulfilled
+    # by an item of the ledger submitted by the last day the view counts (the annual report:
+    # the end of the year), not by one submitted later
+    book.item("人才综合处", submitted="2022-05-10", item_id="P1")
+    book.item("人才综合处", submitted="2022-12-05", item_id="LATE")  # after the year
+    ctx = plans_context(book, rules, "2022-05", ["P1", "LATE"])
+    year = plans_of(ctx, "2022-05")
+    assert (year["planned"], year["fulfilled"]) == (2, 1)
+    assert plans_of(ctx, "2022-05", date(2022, 5, 9))["fulfilled"] == 0  # P1 not yet submitted
+    rows = views.plan_rows(ctx).filter(pl.col("unit") == "人才综合处")
+    assert rows["status_label"].to_list() == ["已报送，未录用", "未报送"]
+    table = views.plans_table(ctx).frame.filter(pl.col("unit") == "人才综合处")
+    assert table.select("planned", "fulfilled").row(0) == (2, 1)
 
 
 def test_a_ledger_with_errors_stops_with_the_errors_named(tmp_path: Path) -> None:
@@ -404,6 +437,48 @@ def test_final_tables_hold_every_unit_once(annual: views.AnnualReport) -> None:
     assert "adjustment" in [c.key for c in dep[0].columns]
     dis = views.final_tables(annual, kind="district")
     assert [c.header for c in dis[0].columns][-1] == "考核赋分"
+
+
+def test_ranks_start_at_one_in_every_class(
+    quarters: dict[str, views.QuarterReport], annual: views.AnnualReport
+) -> None:
+    # rank means one thing: the engine's rank within the unit's class (A, B, C, D, 区县); a
+    # per-class table shows 1..n, never department-wide ranks (2, 5, 10, 13)
+    engine = annual.scores.unit_scores.select("unit", pl.col("rank").alias("engine_rank"))
+    tables = {
+        "year": views.final_tables(annual),
+        "Q3": views.quarter_tables(quarters["Q3"]),
+        "Q4": views.quarter_tables(quarters["Q4"]),
+    }
+    for when, per_class in tables.items():
+        assert len(per_class) == len(annual.rules.groups.list), when
+        for t in per_class:
+            ranks = t.frame["rank"].to_list()
+            assert ranks[0] == 1 and ranks == sorted(ranks), (when, t.name, ranks)
+            assert max(ranks) <= t.frame.height, (when, t.name, ranks)
+            # the best completion rate of the class is first
+            best = t.frame["completion_rate" if when == "year" else "completion"].max()
+            first = t.frame.filter(pl.col("rank") == 1)
+            assert (first["completion_rate" if when == "year" else "completion"] == best).all()
+    for t in tables["year"]:
+        joined = t.frame.select("unit", "rank").join(engine, on="unit")
+        assert joined["rank"].to_list() == joined["engine_rank"].to_list(), t.name
+    # the explore page's quarter comparison ranks the same way
+    qc = views.quarter_comparison(annual.ctx)
+    assert qc.group_by("quarter", "group").agg(pl.col("rank").min())["rank"].unique().to_list() == [
+        1
+    ]
+
+
+def test_the_officer_notes_follow_the_rules_choices(rules: Rules, rules_with: Any) -> None:
+    assert views.officer_ranking(rules).startswith("按全年“出彩”加分排名，相同时依次比较信息得分")
+    assert "区县人员的“出彩”加分照常列出，不计入评选" in views.officer_ranking(rules)
+    by_points = rules_with("outcomes.officer_prizes.ranking.choice", "item_points")
+    assert views.officer_ranking(by_points).startswith(
+        "按信息得分排名，相同时依次比较全年“出彩”加分"
+    )
+    everyone = rules_with("people.scope.choice", "all")
+    assert "全部单位的信息员参加评选" in views.officer_ranking(everyone)
 
 
 def test_breakdown_adds_up_to_each_units_total(annual: views.AnnualReport) -> None:
@@ -436,7 +511,7 @@ def test_officer_prizes_are_one_first_two_second_three_third(
 
 
 def test_young_cadres_tally(annual: views.AnnualReport) -> None:
-    t = views.young_cadres(annual)
+    t = views.young_cadres(annual.scores, annual.rules)
     young = annual.scores.people.filter(pl.col("young"))
     assert t.frame.height == young.height > 0
     assert t.note is not None and f"年轻干部共{young.height}人" in t.note
@@ -451,7 +526,7 @@ def test_plans_against_what_was_submitted(ctx: views.Context) -> None:
     assert p["planned"].sum() == plans.height
     assert (p["fulfilled"] <= p["planned"]).all()
     assert (p["adopted"] <= p["submitted"]).all()
-    by_month = views.plans_by_month(ctx)
+    by_month = views.plans_by_month(p)
     assert by_month["month"].to_list() == months_between(period.start, period.end)
 
 
@@ -495,6 +570,6 @@ def test_an_almost_empty_ledger_still_makes_every_table_and_chart(
     charts.score_waterfall(views.breakdown(a.scores, rules))
     charts.adjustments(views.adjustments(a), rules)
     charts.district_assessment(views.district_assessment(a))
-    charts.plans_vs_actual(views.plans_by_month(ctx))
+    charts.plans_vs_actual(views.plans_by_month(views.plans_vs_actual(ctx)))
     render.write_xlsx(views.annual_excel_tables(a), tmp_path / "年度.xlsx")
     assert views.writer_board(views.quarter_report_for(ctx, 2022, "Q3")).is_empty()

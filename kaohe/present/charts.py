@@ -1,4 +1,4 @@
-"""Every figure of the reports, in one house style (plotly).
+"""Every figure of the reports and the exploration page, in one house style (plotly).
 
 House style: Chinese labels; a CJK font stack; one colour per unit group (A, B, C, D, 区县 —
 taken from the rules file, so a new group gets the next colour); ordinal shades for the
@@ -6,6 +6,10 @@ adoption levels; the base task (基本任务分) drawn wherever a score is compa
 
 Text from the ledger (unit and person names) is escaped before it reaches a figure: plotly
 reads a subset of HTML in labels, and a name must show as written, not as markup.
+
+A figure that shows one unit (person, publication, group) at a time carries every option's
+traces and a dropdown menu (`menu`) that switches between them, so the choice works in the
+offline page without a kernel; the caller names the option shown first.
 
 `use_house_style()` makes the house template the default and displays figures as HTML that
 reaches for nothing online (plotly's own notebook renderer adds a MathJax <script src> from a
@@ -16,14 +20,17 @@ CDN to every figure). plotly.js itself is embedded once by the notebook's first 
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 from plotly.io.base_renderers import MimetypeRenderer
 from plotly.subplots import make_subplots
 
+from kaohe.present.views import fmt_value, group_labels, level_order, points_text
 from kaohe.rules.models import Rules
 
 FONT_FAMILY = (
@@ -43,9 +50,14 @@ BASE_COLOR = "#1c2833"
 PACE_COLOR = "#7f8c8d"
 POSITIVE = "#27ae60"
 NEGATIVE = "#c0392b"
+MUTED = "#5d6d7e"
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
 TEMPLATE_NAME = "kaohe"
 RENDERER_NAME = "kaohe"
+# The most people the person chart's menu offers (each brings three traces of every month; a
+# longer menu is no use to a reader): past it, the chosen unit's people. A display limit, not
+# a rule of the assessment.
+PERSON_OPTIONS = 200
 
 
 def house_template() -> go.layout.Template:
@@ -119,13 +131,6 @@ def _texts(values: list[Any]) -> list[str]:
     return [text(v) for v in values]
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return ""
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
-
-
 _LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0}
 
 
@@ -133,6 +138,102 @@ def new_figure(title: str, height: int) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(title={"text": text(title)}, height=height, template=house_template())
     return fig
+
+
+def _note(fig: go.Figure, note: str, title: str | None = None) -> go.Figure:
+    """A figure with nothing to draw says so in its middle (and gets a title if it has none)."""
+    fig.add_annotation(text=text(note), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    if title is not None:
+        fig.update_layout(title={"text": text(title)})
+    return fig
+
+
+# ---- one option at a time ------------------------------------------------------------------
+
+
+def menu(
+    fig: go.Figure,
+    options: Sequence[str],
+    owner: Sequence[int],
+    active: int,
+    titles: Sequence[str] | None = None,
+    label: str = "选择",
+    layouts: Sequence[dict[str, Any]] | None = None,
+) -> go.Figure:
+    """A dropdown menu choosing which option's traces show: trace t belongs to option owner[t].
+    The option `active` shows first; `titles`, if given, is each option's figure title, and
+    `layouts` each option's further layout (e.g. its reference lines). Options and titles are
+    ledger text: escaped here."""
+    extra = list(layouts) if layouts is not None else [{} for _ in options]
+    buttons = []
+    for i, name in enumerate(options):
+        layout: dict[str, Any] = dict(extra[i])
+        if titles is not None:
+            layout["title.text"] = text(titles[i])
+        buttons.append(
+            {
+                "label": text(name),
+                "method": "update",
+                "args": [{"visible": [o == i for o in owner]}, layout],
+            }
+        )
+    for t, trace in enumerate(fig.data):
+        trace.visible = owner[t] == active
+    fig.update_layout(
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "active": active,
+                "direction": "down",
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.16,
+                "yanchor": "bottom",
+                "showactive": True,
+                "bgcolor": "white",
+                "bordercolor": "#aab7b8",
+            }
+        ],
+        annotations=[
+            {
+                "text": text(label) + "：",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1.0,
+                "y": 1.16,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "xshift": -_menu_width(options) - 6,
+                "yshift": 4,
+                "showarrow": False,
+                "font": {"size": 13, "color": MUTED},
+            }
+        ],
+        margin={"t": 120, "r": 44},
+        # a vertical mode bar stays in the right margin, clear of the opened menu
+        modebar={"orientation": "v"},
+        **extra[active] if extra else {},
+    )
+    if titles is not None:
+        fig.update_layout(title={"text": text(titles[active])})
+    return fig
+
+
+def _menu_width(options: Sequence[str]) -> int:
+    """Roughly how wide plotly draws a dropdown whose longest label is this (CJK ~13 px)."""
+    longest = max((sum(13 if ord(ch) > 0x2E7F else 7 for ch in o) for o in options), default=0)
+    return longest + 40
+
+
+def _index(options: Sequence[str], value: str | None) -> int:
+    return options.index(value) if value in options else 0
+
+
+def _unit_menu(fig: go.Figure, units: Sequence[str], owner: Sequence[int], unit: str | None,
+               what: str) -> go.Figure:  # fmt: skip
+    """`menu` over units, opening on `unit`, each option titled '<unit>：<what>'."""
+    titles = [f"{u}：{what}" for u in units]
+    return menu(fig, units, owner, _index(units, unit), titles, "选择单位")
 
 
 # ---- scores against the base ---------------------------------------------------------------
@@ -147,6 +248,7 @@ def score_vs_base(
     progress: unit, group, total, base[, expected] — e.g. views.progress(...).
     """
     colors = group_colors(rules)
+    names = group_labels(rules)
     order = {g.name: i for i, g in enumerate(rules.groups.list)}
     # plotly draws the first category at the bottom: the last group first, smallest first, so
     # that group A is on top and each group reads from its highest score down
@@ -159,14 +261,14 @@ def score_vs_base(
         part = df.filter(pl.col("group") == g.name)
         if part.height == 0:
             continue
-        name = f"{g.name}类" if g.kind == "department" else text(g.name)
+        name = text(names[g.name])
         fig.add_bar(
             x=part["total"].to_list(),
             y=_texts(part["unit"].to_list()),
             orientation="h",
             name=name,
             marker_color=colors[g.name],
-            text=[_fmt(v) for v in part["total"].to_list()],
+            text=[points_text(v) for v in part["total"].to_list()],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}：%{x:.2f}分<extra>" + name + "</extra>",
@@ -218,7 +320,7 @@ def district_progress(progress: pl.DataFrame, title: str = "区县得分与报�
         y=df["total"].to_list(),
         name="累计得分",
         marker_color=color,
-        text=[_fmt(v) for v in df["total"].to_list()],
+        text=[points_text(v) for v in df["total"].to_list()],
         textposition="outside",
         cliponaxis=False,
         row=1,
@@ -276,7 +378,124 @@ def district_progress(progress: pl.DataFrame, title: str = "区县得分与报�
     return fig
 
 
+def monthly_chart(df: pl.DataFrame, unit: str | None = None) -> go.Figure:
+    """Per unit (menu, opening on `unit`): the month's points (bars), the engine's total at
+    each month's end, the base and the pace (lines). df: views.monthly_scores(...)."""
+    units = df.sort("order")["unit"].unique(maintain_order=True).to_list()
+    fig = new_figure("", 470)
+    owner: list[int] = []
+    for i, u in enumerate(units):
+        d = df.filter(pl.col("unit") == u)
+        months = d["label"].to_list()
+        fig.add_bar(
+            x=months,
+            y=d["points"].to_list(),
+            name="当月得分",
+            marker_color=LEVEL_COLORS["city"],
+            hovertemplate="%{x}：当月%{y:.2f}分<extra></extra>",
+        )
+        fig.add_scatter(
+            x=months,
+            y=d["total"].to_list(),
+            name="累计得分",
+            mode="lines+markers",
+            line={"color": LEVEL_COLORS["central"], "width": 3},
+            text=[points_text(v) for v in d["total"].to_list()],
+            hovertemplate="%{x}：累计%{y:.2f}分<extra></extra>",
+        )
+        fig.add_scatter(
+            x=months,
+            y=d["expected"].to_list(),
+            name="按时间进度应得",
+            mode="lines",
+            line={"color": PACE_COLOR, "dash": "dash", "width": 2},
+            hovertemplate="%{x}：按进度应得%{y:.1f}分<extra></extra>",
+        )
+        fig.add_scatter(
+            x=months,
+            y=d["base"].to_list(),
+            name="基本任务分",
+            mode="lines",
+            line={"color": BASE_COLOR, "width": 2},
+            hovertemplate="基本任务分%{y}<extra></extra>",
+        )
+        owner += [i] * 4
+    if not units:
+        return _note(fig, "没有单位", "得分逐月累计")
+    _unit_menu(fig, units, owner, unit, "得分逐月累计（对照基本任务分和时间进度）")
+    fig.update_layout(yaxis_title="分", barmode="overlay")
+    return fig
+
+
+def group_chart(df: pl.DataFrame, rules: Rules, unit: str | None = None) -> go.Figure:
+    """Per group (menu, opening on `unit`'s group): each unit's points quarter by quarter,
+    `unit`'s name in bold; hover: the engine's rank and completion at the quarter's end.
+    df: views.quarter_comparison(...)."""
+    present = set(df["group"].to_list())
+    groups = [g.name for g in rules.groups.list if g.name in present]
+    quarters = df.select("quarter", "quarter_label").unique().sort("quarter")
+    shades = ["#c6dbef", "#6baed6", "#2171b5", "#08306b", "#041c40", "#000000"]
+    fig = new_figure("", 480)
+    owner: list[int] = []
+    for i, g in enumerate(groups):
+        for j, (q, ql) in enumerate(quarters.iter_rows()):
+            d = df.filter((pl.col("group") == g) & (pl.col("quarter") == q)).sort("order")
+            names = [f"<b>{text(u)}</b>" if u == unit else text(u) for u in d["unit"].to_list()]
+            fig.add_bar(
+                x=names,
+                y=d["points"].to_list(),
+                name=text(ql),
+                marker_color=shades[j % len(shades)],
+                customdata=list(zip(d["rank"].to_list(), d["completion"].to_list(), strict=True)),
+                hovertemplate="%{x}："
+                + text(ql)
+                + "得分%{y:.2f}，季末类内第%{customdata[0]}名，累计完成率%{customdata[1]:.1%}"
+                "<extra></extra>",
+            )
+            owner.append(i)
+    labels = [group_labels(rules)[g] for g in groups]
+    chosen = rules.unit_group(unit).name if unit in rules.unit_names else None
+    menu(
+        fig,
+        labels,
+        owner,
+        _index(groups, chosen),
+        [f"{lab}单位分季度得分比较" for lab in labels],
+        "选择类别",
+    )
+    fig.update_layout(barmode="group", yaxis_title="本季度得分", xaxis={"tickangle": -20})
+    return fig
+
+
 # ---- adoptions -----------------------------------------------------------------------------
+
+
+def _level_bars(
+    fig: go.Figure, df: pl.DataFrame, hover: str, custom: str | None = None
+) -> list[go.Bar]:
+    """Horizontal bars of adoptions per publication, one trace per level, highest level first;
+    the traces added. df: level, level_label, publication, adoptions[, custom]."""
+    added = []
+    for lv, color in LEVEL_COLORS.items():
+        part = df.filter(pl.col("level") == lv)
+        if part.height == 0:
+            continue
+        bar = go.Bar(
+            x=part["adoptions"].to_list(),
+            y=_texts(part["publication"].to_list()),
+            orientation="h",
+            name=text(part["level_label"][0]),
+            marker_color=color,
+            marker_line={"color": MUTED, "width": 0.5},
+            text=part["adoptions"].to_list(),
+            textposition="outside",
+            cliponaxis=False,
+            customdata=part[custom].to_list() if custom else None,
+            hovertemplate=hover,
+        )
+        fig.add_trace(bar)
+        added.append(bar)
+    return added
 
 
 def adoptions_by_publication(
@@ -288,40 +507,213 @@ def adoptions_by_publication(
     """
     d = df.reverse()  # the first row (highest level, most adoptions) on top
     fig = new_figure(title, height=max(320, 26 * d.height + 150))
-    for lv, color in LEVEL_COLORS.items():
-        part = d.filter(pl.col("level") == lv)
-        if part.height == 0:
-            continue
-        fig.add_bar(
-            x=part["adoptions"].to_list(),
-            y=_texts(part["publication"].to_list()),
-            orientation="h",
-            name=text(part["level_label"][0]),
-            marker_color=color,
-            marker_line={"color": "#5d6d7e", "width": 0.5},
-            text=part["adoptions"].to_list(),
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}：%{x}篇次<extra></extra>",
-        )
+    _level_bars(fig, d, "%{y}：%{x}篇次<extra></extra>")
     fig.update_layout(
         xaxis_title="录用篇次",
         yaxis={"categoryorder": "array", "categoryarray": _texts(d["publication"].to_list())},
     )
     if d.height == 0:
-        fig.add_annotation(
-            text="本期没有录用", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
-        )
+        _note(fig, "本期没有录用")
     return fig
 
 
+def publications_chart(df: pl.DataFrame, rules: Rules, unit: str | None = None) -> go.Figure:
+    """Per unit (menu, opening on `unit`): adoptions of its items by publication, one colour
+    per level; hover: the unit's points from them. df: views.unit_publications(...)."""
+    units = rules.unit_names
+    n_max = max([1, *df.group_by("unit").len()["len"].to_list()])
+    fig = new_figure("", max(360, 26 * n_max + 200))
+    owner: list[int] = []
+    for i, u in enumerate(units):
+        d = df.filter(pl.col("unit") == u).reverse()
+        bars = _level_bars(
+            fig, d, "%{y}：%{x}篇次，得分%{customdata:.2f}<extra></extra>", custom="points"
+        )
+        if not bars:
+            fig.add_bar(x=[], y=[], orientation="h", name="无录用", showlegend=False)
+        owner += [i] * max(1, len(bars))
+    _unit_menu(fig, units, owner, unit, "哪些刊物录用了本单位的信息")
+    fig.update_layout(xaxis_title="录用篇次", yaxis={"automargin": True})
+    return fig
+
+
+def publication_units_chart(df: pl.DataFrame, rules: Rules, unit: str | None = None) -> go.Figure:
+    """Per publication (menu, opening on the one that adopted most of `unit`'s items): which
+    units' items it adopted, colour = group. df: views.unit_publications(...)."""
+    colors = group_colors(rules)
+    pubs = (
+        df.group_by("publication", "level")
+        .agg(pl.col("adoptions").sum())
+        .with_columns(level_order())
+        .sort(["level", "adoptions", "publication"], descending=[False, True, False])["publication"]
+        .to_list()
+    )
+    own = df.filter(pl.col("unit") == unit).sort("adoptions", descending=True)
+    first = own["publication"][0] if own.height else None
+    fig = new_figure("", 460)
+    if not pubs:
+        return _note(fig, "没有录用", "各刊物录用的单位")
+    for pub in pubs:
+        d = df.filter(pl.col("publication") == pub).sort("order")
+        fig.add_bar(
+            x=_texts(d["unit"].to_list()),
+            y=d["adoptions"].to_list(),
+            marker_color=[colors[g] for g in d["group"].to_list()],
+            text=d["adoptions"].to_list(),
+            textposition="outside",
+            cliponaxis=False,
+            name=text(pub),
+            showlegend=False,
+            hovertemplate="%{x}：%{y}篇次<extra></extra>",
+        )
+    menu(
+        fig,
+        pubs,
+        list(range(len(pubs))),
+        _index(pubs, first),
+        [f"{p}：录用了哪些单位的信息" for p in pubs],
+        "选择刊物",
+    )
+    fig.update_layout(yaxis_title="录用篇次", xaxis={"tickangle": -35})
+    return fig
+
+
+# ---- people --------------------------------------------------------------------------------
+
+
+def writers_chart(df: pl.DataFrame, rules: Rules, unit: str | None = None) -> go.Figure:
+    """Per unit (menu, opening on `unit`): each writer's items first-written and adopted, with
+    the adoption rate (★: a young cadre). df: views.people_frame(...)."""
+    units = rules.unit_names
+    fig = new_figure("", 440)
+    owner: list[int] = []
+    for i, u in enumerate(units):
+        d = df.filter((pl.col("unit") == u) & (pl.col("items_first_written") > 0)).sort(
+            "items_first_written", "name", descending=[True, False]
+        )
+        names = [
+            text(n) + ("★" if y else "")
+            for n, y in zip(d["name"].to_list(), d["young"].to_list(), strict=True)
+        ]
+        rates = [fmt_value(r, "pct") for r in d["adoption_rate"].to_list()]
+        fig.add_bar(
+            x=names,
+            y=d["items_first_written"].to_list(),
+            name="第一撰稿信息",
+            marker_color="#aab7b8",
+            hovertemplate="%{x}：第一撰稿%{y}篇<extra></extra>",
+        )
+        fig.add_bar(
+            x=names,
+            y=d["adopted_items"].to_list(),
+            name="其中被录用",
+            marker_color=LEVEL_COLORS["provincial"],
+            text=[f"录用率{r}" for r in rates],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}：被录用%{y}篇<extra></extra>",
+        )
+        owner += [i, i]
+    _unit_menu(fig, units, owner, unit, "撰稿人的信息数和录用率（★为年轻干部）")
+    fig.update_layout(barmode="group", yaxis_title="篇")
+    return fig
+
+
+def person_chart(
+    df: pl.DataFrame,
+    unit: str | None = None,
+    person: str | None = None,
+    limit: int = PERSON_OPTIONS,
+) -> go.Figure:
+    """Per person (menu, opening on `person` of `unit`): items first-written and adopted per
+    month, and the month's 出彩 points. Past `limit` people, the menu lists `unit`'s people
+    (and `person`) and a note says so. df: views.person_monthly(...)."""
+    people = df.select("unit", "name").unique(maintain_order=True)
+    cut = None
+    if people.height > limit:  # a menu of the chosen unit's people (and the person)
+        df = df.filter((pl.col("unit") == unit) | (pl.col("name") == (person or "")))
+        cut = (
+            f"人员共{people.height}人，超过菜单上限{limit}人，只列出默认单位“{unit}”的人员"
+            + (f"和{person}" if person and df.filter(pl.col("unit") != unit).height else "")
+            + "；其他单位的人员可用 kaohe explore --unit 单位名称 查看"
+        )
+        people = df.select("unit", "name").unique(maintain_order=True)
+    options = [f"{n}（{u}）" for u, n in people.iter_rows()]
+    chosen = people.with_row_index("i").filter(
+        (pl.col("name") == (person or "")) & (pl.col("unit") == unit)
+    )
+    if chosen.height == 0:
+        chosen = people.with_row_index("i").filter(pl.col("name") == (person or ""))
+    active = int(chosen["i"][0]) if chosen.height else 0
+    fig = new_figure("", 440)
+    if not options:
+        return _note(fig, "没有撰稿记录", "撰稿人逐月情况")
+    owner: list[int] = []
+    for i, (u, name) in enumerate(people.iter_rows()):
+        d = df.filter((pl.col("unit") == u) & (pl.col("name") == name))
+        months = d["label"].to_list()
+        fig.add_bar(x=months, y=d["items"].to_list(), name="第一撰稿信息", marker_color="#aab7b8")
+        fig.add_bar(
+            x=months,
+            y=d["adopted"].to_list(),
+            name="其中当月被录用",
+            marker_color=LEVEL_COLORS["provincial"],
+        )
+        fig.add_scatter(
+            x=months,
+            y=d["chucai_points"].to_list(),
+            name="“出彩”加分",
+            mode="lines+markers",
+            yaxis="y2",
+            line={"color": NEGATIVE, "width": 2},
+        )
+        owner += [i, i, i]
+    menu(
+        fig,
+        options,
+        owner,
+        active,
+        [f"{o}：逐月撰稿、录用和“出彩”加分" for o in options],
+        "选择人员",
+    )
+    fig.update_layout(
+        barmode="group",
+        yaxis2={
+            "title": "“出彩”加分",
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "rangemode": "tozero",
+        },
+        yaxis={"rangemode": "tozero", "title": "篇"},
+    )
+    if cut is not None:
+        fig.add_annotation(
+            text=text(cut),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.18,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            font={"size": 12, "color": MUTED},
+        )
+        fig.update_layout(margin={"b": 90})
+    return fig
+
+
+# ---- the quarters --------------------------------------------------------------------------
+
+
 def quarter_trend(df: pl.DataFrame, rules: Rules, title: str = "分季度走势") -> go.Figure:
-    """Left: year-to-date completion of each group's base at each quarter's end, against the
-    time progress; right: submissions and adoptions of each quarter.
+    """Left: completion of each group's base at each quarter's end, against the time progress;
+    right: submissions and adoptions of each quarter.
 
     df: views.trend(...): quarter, quarter_label, group, completion, pace, submitted, adoptions.
     """
     colors = group_colors(rules)
+    names = group_labels(rules)
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -338,7 +730,7 @@ def quarter_trend(df: pl.DataFrame, rules: Rules, title: str = "分季度走势"
         part = df.filter(pl.col("group") == g.name).sort("quarter")
         if part.height == 0:
             continue
-        name = f"{g.name}类" if g.kind == "department" else text(g.name)
+        name = text(names[g.name])
         fig.add_scatter(
             x=part["quarter_label"].to_list(),
             y=part["completion"].to_list(),
@@ -411,9 +803,7 @@ def score_waterfall(
     """
     fig = new_figure(title, height=460)
     units = breakdown.select("unit", "base").unique(maintain_order=True)
-    buttons = []
-    n = units.height
-    for i, (unit, base) in enumerate(units.iter_rows()):
+    for unit in units["unit"].to_list():
         part = breakdown.filter(pl.col("unit") == unit)
         labels = [*part["label"].to_list(), "总得分"]
         values = [*part["points"].to_list(), 0.0]
@@ -423,8 +813,7 @@ def score_waterfall(
             y=values,
             measure=["relative"] * part.height + ["total"],
             name=text(unit),
-            visible=i == 0,
-            text=[_fmt(v) for v in part["points"].to_list()] + [_fmt(total)],
+            text=[points_text(v) for v in part["points"].to_list()] + [points_text(total)],
             textposition="outside",
             cliponaxis=False,
             increasing={"marker": {"color": POSITIVE}},
@@ -433,35 +822,16 @@ def score_waterfall(
             connector={"line": {"color": "#aab7b8"}},
             hovertemplate="%{x}：%{y:.2f}分<extra></extra>",
         )
-        visible = [j == i for j in range(n)]
-        buttons.append(
-            {
-                "label": text(unit),
-                "method": "update",
-                "args": [
-                    {"visible": visible},
-                    {"shapes": [_base_line(float(base))]},
-                ],
-            }
+    if units.height:
+        menu(
+            fig,
+            units["unit"].to_list(),
+            list(range(units.height)),
+            0,
+            label="选择单位",
+            layouts=[{"shapes": [_base_line(float(b))]} for b in units["base"].to_list()],
         )
-    if n:
-        first_base = float(units["base"][0])
-        fig.update_layout(
-            shapes=[_base_line(first_base)],
-            updatemenus=[
-                {
-                    "buttons": buttons,
-                    "direction": "down",
-                    "x": 1.0,
-                    "xanchor": "right",
-                    "y": 1.18,
-                    "yanchor": "top",
-                    "showactive": True,
-                }
-            ],
-            yaxis_title="分",
-            showlegend=False,
-        )
+        fig.update_layout(yaxis_title="分", showlegend=False)
     return fig
 
 
@@ -476,7 +846,7 @@ def _base_line(base: float) -> dict[str, Any]:
         "y1": base,
         "line": {"color": BASE_COLOR, "width": 2, "dash": "dot"},
         "label": {
-            "text": f"基本任务分 {_fmt(base)}",
+            "text": f"基本任务分 {points_text(base)}",
             "textposition": "start",
             "yanchor": "bottom",
             "font": {"color": BASE_COLOR, "size": 12},
@@ -492,6 +862,7 @@ def adjustments(
     df: views.adjustments(...): unit, group, completion_rate, adjustment.
     """
     colors = group_colors(rules)
+    names = group_labels(rules)
     d = df.reverse()
     fig = new_figure(title, height=max(360, 28 * d.height + 140))
     for g in rules.groups.list:
@@ -502,7 +873,7 @@ def adjustments(
             x=part["adjustment"].to_list(),
             y=_texts(part["unit"].to_list()),
             orientation="h",
-            name=f"{g.name}类",
+            name=text(names[g.name]),
             marker_color=colors[g.name],
             text=[f"{v:+.2f}" for v in part["adjustment"].to_list()],
             textposition="outside",
@@ -534,7 +905,7 @@ def district_assessment(df: pl.DataFrame, title: str = "区县总得分与考核
     units = _texts(df["unit"].to_list())
     fig = new_figure(title, height=440)
     labels = [
-        f"{_fmt(t)}（赋分{_fmt(a)}）"
+        f"{points_text(t)}（赋分{points_text(a)}）"
         for t, a in zip(df["total"].to_list(), df["assessment_score"].to_list(), strict=True)
     ]
     fig.add_bar(
@@ -551,7 +922,7 @@ def district_assessment(df: pl.DataFrame, title: str = "区县总得分与考核
     if df.height:
         base = float(df["base"][0])
         share = float(df["zero_share"][0])
-        _reference(fig, base, f"基本任务分 {_fmt(base)}（赋满分）", BASE_COLOR, "solid")
+        _reference(fig, base, f"基本任务分 {points_text(base)}（赋满分）", BASE_COLOR, "solid")
         _reference(fig, base * share, f"{share:.0%}（以下不得分）", NEGATIVE, "dash")
     fig.update_layout(showlegend=False, yaxis_title="分", margin={"r": 150})
     return fig
@@ -581,20 +952,184 @@ def _reference(fig: go.Figure, y: float, label: str, color: str, dash: str) -> N
     )
 
 
-def plans_vs_actual(df: pl.DataFrame, title: str = "月度报送计划与实际报送、录用") -> go.Figure:
-    """Per month: items planned, plans fulfilled, items submitted, and of those adopted.
+# ---- plans and the ledger ------------------------------------------------------------------
 
-    df: views.plans_by_month(...): month, planned, fulfilled, submitted, adopted.
-    """
-    fig = new_figure(title, height=420)
-    months = [f"{m[:4]}年{int(m[5:])}月" for m in df["month"].to_list()]
-    series = (
-        ("planned", "计划条数", "#d5dbdb"),
-        ("fulfilled", "已按计划报送", "#aab7b8"),
-        ("submitted", "实际报送", LEVEL_COLORS["city"]),
-        ("adopted", "其中录用", LEVEL_COLORS["central"]),
-    )
-    for key, name, color in series:
-        fig.add_bar(x=months, y=df[key].to_list(), name=name, marker_color=color)
+_PLAN_SERIES = (
+    ("planned", "计划条数", "#d5dbdb"),
+    ("fulfilled", "已按计划报送", "#aab7b8"),
+    ("submitted", "实际报送", LEVEL_COLORS["city"]),
+    ("adopted", "其中录用", LEVEL_COLORS["central"]),
+)
+
+
+def plans_vs_actual(
+    by_month: pl.DataFrame,
+    title: str = "月度报送计划与实际报送、录用",
+    per_unit: pl.DataFrame | None = None,
+    unit: str | None = None,
+) -> go.Figure:
+    """Per month: plan rows, plans fulfilled, items submitted, and of those adopted — of all
+    units (by_month: views.plans_by_month(...)). With `per_unit` (views.plans_vs_actual(...)),
+    a menu: all units first, then each unit; it opens on `unit`."""
+    options = [("全部单位", by_month)]
+    if per_unit is not None:
+        units = per_unit.sort("order")["unit"].unique(maintain_order=True).to_list()
+        options += [(u, per_unit.filter(pl.col("unit") == u)) for u in units]
+    fig = new_figure(title if per_unit is None else "", 420)
+    owner: list[int] = []
+    for i, (_, d) in enumerate(options):
+        for key, name, color in _PLAN_SERIES:
+            fig.add_bar(x=d["label"].to_list(), y=d[key].to_list(), name=name, marker_color=color)
+            owner.append(i)
+    if per_unit is not None:
+        _unit_menu(fig, [o for o, _ in options], owner, unit, title)
     fig.update_layout(barmode="group", yaxis_title="条（篇）")
+    return fig
+
+
+def items_heatmap(df: pl.DataFrame, rules: Rules) -> go.Figure:
+    """Items submitted per unit (rows, roster order) and month (columns).
+    df: views.plans_vs_actual(...) (unit, label, submitted: every unit, every month)."""
+    units = rules.unit_names
+    months = df.sort("month")["label"].unique(maintain_order=True).to_list()
+    wide = {u: df.filter(pl.col("unit") == u).sort("month")["submitted"].to_list() for u in units}
+    z = [wide[u] for u in reversed(units)]
+    fig = new_figure(
+        "各单位逐月报送信息篇数（空白格为当月未报送）", max(380, 24 * len(units) + 160)
+    )
+    fig.add_heatmap(
+        x=months,
+        y=_texts(list(reversed(units))),
+        z=[[v if v else None for v in row] for row in z],
+        text=[[str(v) if v else "" for v in row] for row in z],
+        texttemplate="%{text}",
+        colorscale="Blues",
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        hovertemplate="%{y}，%{x}：报送%{z}篇<extra></extra>",
+    )
+    fig.update_layout(xaxis={"side": "top", "showgrid": False}, yaxis={"showgrid": False})
+    return fig
+
+
+def _interp(values: np.ndarray, p: float) -> float:
+    """plotly.js's quantile of sorted values (Lib.interp: position p·n − ½, linear between)."""
+    h = p * len(values) - 0.5
+    if h < 0:
+        return float(values[0])
+    if h > len(values) - 1:
+        return float(values[-1])
+    lo = int(np.floor(h))
+    frac = h - lo
+    return float(frac * values[int(np.ceil(h))] + (1 - frac) * values[lo])
+
+
+def delay_boxes(df: pl.DataFrame) -> pl.DataFrame:
+    """Per level with adoptions: the box plotly would draw from every adoption's days (its
+    default quartiles, whiskers to the last values within 1.5 × IQR), computed here so the
+    page carries five numbers per box instead of every adoption; and the outliers, one per
+    distinct number of days, with how many adoptions took that long and their publications.
+    df: views.adoption_delays(...).
+
+    Columns: level, n, q1, median, q3, lowerfence, upperfence, outlier_days (list),
+    outlier_texts (list).
+    """
+    rows = []
+    for lv, d in df.sort("level").group_by("level", maintain_order=True):
+        days = np.sort(d["days"].to_numpy())
+        q1, med, q3 = (_interp(days, p) for p in (0.25, 0.5, 0.75))
+        n = len(days)
+        i = int(np.searchsorted(days, q1 - 1.5 * (q3 - q1), side="left"))
+        j = int(np.searchsorted(days, q3 + 1.5 * (q3 - q1), side="right")) - 1
+        lf = min(q1, float(days[min(i, n - 1)]))
+        uf = max(q3, float(days[max(j, 0)]))
+        out = (
+            d.filter((pl.col("days") < lf) | (pl.col("days") > uf))
+            .group_by("days", "publication")
+            .len()
+            .sort(["days", "len", "publication"], descending=[False, True, False])
+            .group_by("days", maintain_order=True)
+            .agg(
+                pl.col("len").sum().alias("n"),
+                pl.col("publication").first().alias("only"),
+                pl.format("{}{}次", "publication", "len").head(3).str.join("、").alias("top"),
+                pl.len().alias("pubs"),
+            )
+            .with_columns(
+                pl.when(pl.col("n") == 1)
+                .then(pl.col("only"))
+                .otherwise(
+                    pl.format(
+                        "{}次录用（{}{}）",
+                        "n",
+                        "top",
+                        pl.when(pl.col("pubs") > 3).then(pl.lit("等")).otherwise(pl.lit("")),
+                    )
+                )
+                .alias("text")
+            )
+        )
+        rows.append(
+            {
+                "level": lv[0],
+                "n": n,
+                "q1": q1,
+                "median": med,
+                "q3": q3,
+                "lowerfence": lf,
+                "upperfence": uf,
+                "outlier_days": out["days"].to_list(),
+                "outlier_texts": out["text"].to_list(),
+            }
+        )
+    schema = {
+        "level": pl.String,
+        "n": pl.Int64,
+        "q1": pl.Float64,
+        "median": pl.Float64,
+        "q3": pl.Float64,
+        "lowerfence": pl.Float64,
+        "upperfence": pl.Float64,
+        "outlier_days": pl.List(pl.Int64),
+        "outlier_texts": pl.List(pl.String),
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def delay_chart(df: pl.DataFrame, rules: Rules) -> go.Figure:
+    """Days from submission to adoption, one box per level, drawn from its five numbers
+    (delay_boxes) with the outliers as points. df: views.adoption_delays(...)."""
+    labels = dict(rules.levels.labels)
+    fig = new_figure("从报送到录用的天数（按刊物级别）", 420)
+    boxes = {r["level"]: r for r in delay_boxes(df).iter_rows(named=True)}
+    for lv, color in LEVEL_COLORS.items():
+        b = boxes.get(lv)
+        if b is None:
+            continue
+        name = text(labels[lv])
+        fig.add_box(
+            x=[name],
+            q1=[b["q1"]],
+            median=[b["median"]],
+            q3=[b["q3"]],
+            lowerfence=[b["lowerfence"]],
+            upperfence=[b["upperfence"]],
+            name=name,
+            marker_color=color,
+            boxpoints=False,
+        )
+        if b["outlier_days"]:  # drawn where plotly draws a box's outliers: on its centre line
+            fig.add_scatter(
+                x=[name] * len(b["outlier_days"]),
+                y=b["outlier_days"],
+                mode="markers",
+                name=name,
+                marker={"color": color, "size": 6},
+                text=_texts(b["outlier_texts"]),
+                hovertemplate="%{text}：%{y}天<extra></extra>",
+            )
+    if not fig.data:
+        _note(fig, "没有录用")
+    fig.update_layout(yaxis_title="天", showlegend=False)
     return fig

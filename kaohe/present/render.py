@@ -1,7 +1,11 @@
-"""Tables and texts of the reports as HTML (every ledger string escaped) and as Excel sheets.
+"""Tables and texts of the pages as HTML (every ledger string escaped) and as Excel sheets.
 
 HTML is built here with `html.escape` around every value that comes from data: a title such as
 ``<script>alert(1)</script>`` shows as text. Nothing is passed to a Markdown renderer.
+A table is one widget for every page (`table_html`): the reports show it plain; the
+exploration page (`grid`) adds a search box, a menu filtering one column and headers that sort
+on click, from a small script that reads the table's own DOM (no data is written into it), so
+that without JavaScript it is still the complete table.
 Excel sheets are written with xlsxwriter, strings with `write_string` and
 ``strings_to_formulas=False``, so text that looks like a formula (``=1+1``) stays text.
 
@@ -15,7 +19,8 @@ from __future__ import annotations
 import html
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,7 @@ from kaohe.present.views import (
     Section,
     Table,
     annual_excel_tables,
+    fmt_value,
     quarter_excel_tables,
     table_frame,
 )
@@ -64,89 +70,95 @@ class Html:
 
 
 NOWRAP_CHARS = 14  # text columns whose values are all this short are not wrapped
+NUMERIC = ("int", "pts", "pct")
 
 
 def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def fmt_value(value: Any, fmt: str) -> str:
-    """A cell as the office writes it: points with at most two decimals, rates as %."""
-    if value is None:
-        return ""
-    if fmt == "pct":
-        return f"{float(value) * 100:.2f}%"
-    if fmt == "pts":
-        s = f"{float(value):.2f}".rstrip("0").rstrip(".")
-        return "0" if s == "-0" else s
-    if fmt == "int":
-        return str(int(value))
-    if fmt == "date" and isinstance(value, date | datetime):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
+# ---- tables: one widget, plain or searchable -----------------------------------------------
 
 
-def _header_rows(columns: Sequence[Column]) -> str:
-    """One header row, or two when headers use 'group|sub' (the group spans its columns)."""
+def _header_rows(columns: Sequence[Column], sortable: bool = False) -> str:
+    """One header row, or two when headers use 'group|sub' (the group spans its columns).
+    Sortable: each column's own header cell names its column and type for the script."""
+
+    def leaf(i: int, label: str, extra: str = "") -> str:
+        key = ""
+        if sortable:
+            kind = "num" if columns[i].fmt in NUMERIC else "text"
+            key = f' data-col="{i}" data-type="{kind}"'
+        return f"<th{extra}{key}>{esc(label)}</th>"
+
     split = [c.header.split("|", 1) for c in columns]
     if all(len(s) == 1 for s in split):
-        return "<tr>" + "".join(f"<th>{esc(c.header)}</th>" for c in columns) + "</tr>"
+        return "<tr>" + "".join(leaf(i, c.header) for i, c in enumerate(columns)) + "</tr>"
     top: list[str] = []
     bottom: list[str] = []
     i = 0
     while i < len(split):
         s = split[i]
         if len(s) == 1:
-            top.append(f'<th rowspan="2">{esc(s[0])}</th>')
+            top.append(leaf(i, s[0], ' rowspan="2"'))
             i += 1
             continue
         j = i
         while j < len(split) and len(split[j]) == 2 and split[j][0] == s[0]:
-            bottom.append(f"<th>{esc(split[j][1])}</th>")
+            bottom.append(leaf(j, split[j][1]))
             j += 1
         top.append(f'<th colspan="{j - i}">{esc(s[0])}</th>')
         i = j
     return f"<tr>{''.join(top)}</tr><tr>{''.join(bottom)}</tr>"
 
 
-def table_html(table: Table) -> str:
-    parts = [f'<section class="kh-table"><h3>{esc(table.title)}</h3>']
-    df = table.frame
-    if df.height == 0:
-        parts.append(f'<p class="kh-empty">{esc(table.empty)}</p>')
-    else:
-        parts.append('<table class="kh"><thead>')
-        parts.append(_header_rows(table.columns))
-        parts.append("</thead><tbody>")
-        keys = [c.key for c in table.columns]
-        marks = (
-            df[table.highlight].fill_null(False).to_list()
-            if table.highlight
-            else [False] * df.height
-        )
-        rows = [
-            [fmt_value(v, c.fmt) for v, c in zip(row, table.columns, strict=True)]
-            for row in df.select(keys).iter_rows()
-        ]
-        classes = []
-        for i, col in enumerate(table.columns):
-            if col.fmt in ("int", "pts", "pct"):
-                classes.append(' class="num"')
-            elif max(len(r[i]) for r in rows) <= NOWRAP_CHARS:
-                classes.append(' class="nw"')  # short text: keep on one line
-            else:
-                classes.append("")
-        for row, mark in zip(rows, marks, strict=True):
-            cls = ' class="kh-mark"' if mark else ""
-            cells = [f"<td{a}>{esc(v)}</td>" for v, a in zip(row, classes, strict=True)]
-            parts.append(f"<tr{cls}>{''.join(cells)}</tr>")
-        parts.append("</tbody></table>")
+def _table_body(table: Table, sortable: bool = False) -> str:
+    """The <table> of a non-empty Table: headers, rows (marked ones with kh-mark), numbers
+    right-aligned (sortable: with their value in data-v), short text kept on one line."""
+    cols = table.columns
+    raw = list(table_frame(table).iter_rows())
+    rows = [[fmt_value(v, c.fmt) for v, c in zip(r, cols, strict=True)] for r in raw]
+    classes = [
+        "num"
+        if c.fmt in NUMERIC
+        else "nw"
+        if max(len(r[i]) for r in rows) <= NOWRAP_CHARS
+        else "wide"
+        for i, c in enumerate(cols)
+    ]
+    marks = (
+        table.frame[table.highlight].fill_null(False).to_list()
+        if table.highlight
+        else [False] * len(rows)
+    )
+    parts = [f'<table class="kh"><thead>{_header_rows(cols, sortable)}</thead><tbody>']
+    for values, texts, mark in zip(raw, rows, marks, strict=True):
+        cells = []
+        for v, t, cls in zip(values, texts, classes, strict=True):
+            data = ""
+            if sortable and cls == "num":
+                data = f' data-v="{"" if v is None else f"{float(v):.6g}"}"'
+            cells.append(f'<td class="{cls}"{data}>{esc(t)}</td>')
+        row_cls = ' class="kh-mark"' if mark else ""
+        parts.append(f"<tr{row_cls}>{''.join(cells)}</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _table_section(table: Table, attrs: str, inner: Callable[[], str]) -> str:
+    """A table's section: its title, the table (`inner`) or what stands for an empty one, and
+    its note."""
+    parts = [f"<section {attrs}><h3>{esc(table.title)}</h3>"]
+    parts.append(inner() if table.frame.height else f'<p class="kh-empty">{esc(table.empty)}</p>')
     if table.note:
         parts.append(f'<p class="kh-note">注：{esc(table.note)}</p>')
     parts.append("</section>")
     return "".join(parts)
+
+
+def table_html(table: Table) -> str:
+    """A table of a report: escaped HTML, no script."""
+    return _table_section(table, 'class="kh-table"', lambda: _table_body(table))
 
 
 def table(t: Table | Iterable[Table]) -> Html:
@@ -155,11 +167,138 @@ def table(t: Table | Iterable[Table]) -> Html:
     return Html("".join(table_html(x) for x in tables), "表格")
 
 
+# The searchable table's own style (it is also shown in JupyterLab, without the page's CSS).
+_GRID_CSS = """<style>
+.kh-grid { margin: 14px 0 24px; }
+.kh-grid h3 { font-size: 16px; margin: 0 0 6px; }
+.kh-grid-bar { display: flex; gap: 10px; align-items: center; margin: 4px 0 6px; flex-wrap: wrap;
+  font-size: 13px; }
+.kh-grid-bar input, .kh-grid-bar select { font: inherit; padding: 2px 6px;
+  border: 1px solid #aab7b8; border-radius: 3px; }
+.kh-grid-bar input { min-width: 220px; }
+.kh-grid-count { color: #5d6d7e; }
+.kh-grid-scroll { max-height: 560px; overflow: auto; border: 1px solid #d5d8dc; }
+.kh-grid table.kh { margin: 0; border-collapse: collapse; width: 100%; font-size: 13.5px; }
+.kh-grid table.kh th, .kh-grid table.kh td { border: 1px solid #d5d8dc; padding: 4px 8px;
+  vertical-align: top; text-align: left; }
+.kh-grid table.kh th { background: #eaeded; font-weight: 600; text-align: center; }
+.kh-grid table.kh td.num { text-align: right; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+.kh-grid table.kh td.nw { white-space: nowrap; }
+.kh-grid table.kh tr.kh-mark td { background: #fdf2e9; }
+.kh-grid table.kh thead th { position: sticky; top: 0; z-index: 1; }
+.kh-grid table.kh thead th[data-col] { cursor: pointer; }
+.kh-grid table.kh td.wide { min-width: 12em; }
+.kh-grid th[data-dir="asc"]::after { content: " ▲"; }
+.kh-grid th[data-dir="desc"]::after { content: " ▼"; }
+</style>"""
+
+# Reads everything from the table's own DOM: no data is ever written into the script.
+_GRID_JS = """<script>
+(function () {
+  var root = document.getElementById("%(id)s");
+  if (!root || root.getAttribute("data-ready")) { return; }
+  root.setAttribute("data-ready", "1");
+  var body = root.querySelector("tbody");
+  if (!body) { return; }
+  var rows = Array.prototype.slice.call(body.rows);
+  var search = root.querySelector("input");
+  var menu = root.querySelector("select");
+  var count = root.querySelector(".kh-grid-count");
+  var col = parseInt(root.getAttribute("data-filter-col") || "-1", 10);
+  var heads = root.querySelectorAll("thead th[data-col]");
+  function apply() {
+    var q = search.value.trim().toLowerCase();
+    var f = menu ? menu.value : "";
+    var shown = 0;
+    rows.forEach(function (r) {
+      var ok = (!f || r.cells[col].textContent === f) &&
+        (!q || r.textContent.toLowerCase().indexOf(q) >= 0);
+      r.style.display = ok ? "" : "none";
+      if (ok) { shown += 1; }
+    });
+    count.textContent = "显示 " + shown + " / " + rows.length + " 行";
+  }
+  function key(cell, numeric) {
+    if (!numeric) { return cell.textContent; }
+    var v = parseFloat(cell.getAttribute("data-v"));
+    return isNaN(v) ? -Infinity : v;
+  }
+  Array.prototype.forEach.call(heads, function (th) {
+    var i = parseInt(th.getAttribute("data-col"), 10);
+    th.addEventListener("click", function () {
+      var dir = th.getAttribute("data-dir") === "asc" ? "desc" : "asc";
+      Array.prototype.forEach.call(heads, function (o) { o.removeAttribute("data-dir"); });
+      th.setAttribute("data-dir", dir);
+      var numeric = th.getAttribute("data-type") === "num";
+      rows.sort(function (a, b) {
+        var x = key(a.cells[i], numeric), y = key(b.cells[i], numeric);
+        var c = numeric ? (x < y ? -1 : x > y ? 1 : 0) : String(x).localeCompare(String(y), "zh");
+        return dir === "asc" ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+  search.addEventListener("input", apply);
+  if (menu) {
+    menu.addEventListener("change", apply);
+    var chosen = root.getAttribute("data-selected");
+    if (chosen !== null && Array.prototype.some.call(menu.options, function (o) {
+      return o.value === chosen;
+    })) { menu.value = chosen; }
+  }
+  apply();
+})();
+</script>"""
+
+
+def grid(
+    table: Table,
+    filter_key: str | None = "unit",
+    selected: str | None = None,
+    filter_label: str = "单位",
+) -> Html:
+    """`table` searchable: a search box, a menu filtering one column (`filter_key`, first
+    showing `selected`), and headers that sort on click. Every value is escaped; the script
+    reads the table it belongs to and nothing else. Without JavaScript it is the complete
+    table."""
+    gid = "kh-grid-" + uuid.uuid4().hex[:12]
+    keys = [c.key for c in table.columns]
+    fidx = keys.index(filter_key) if filter_key in keys else -1
+    sel = f' data-selected="{esc(selected)}"' if selected is not None and fidx >= 0 else ""
+
+    def inner() -> str:
+        bar = ['<div class="kh-grid-bar"><input type="search" placeholder="搜索（任意关键字）">']
+        if fidx >= 0:
+            values = table.frame[keys[fidx]].cast(pl.String).unique(maintain_order=True)
+            options = "".join(
+                f'<option value="{esc(v)}">{esc(v)}</option>' for v in values.drop_nulls()
+            )
+            bar.append(
+                f"<label>{esc(filter_label)} <select>"
+                f'<option value="">全部</option>{options}</select></label>'
+            )
+        bar.append('<span class="kh-grid-count"></span></div>')
+        body = _table_body(table, sortable=True)
+        return "".join(bar) + f'<div class="kh-grid-scroll">{body}</div>'
+
+    attrs = f'class="kh-grid" id="{gid}" data-filter-col="{fidx}"{sel}'
+    page = _GRID_CSS + _table_section(table, attrs, inner)
+    if table.frame.height:
+        page += _GRID_JS % {"id": gid}
+    return Html(page, "表格")
+
+
+# ---- texts and page headers ----------------------------------------------------------------
+
+
 def sections(secs: Iterable[Section]) -> Html:
-    """Numbered parts of a notification (一、总体情况 …), escaped."""
+    """Numbered parts of a notification (一、总体情况 …), escaped; a part without a heading is
+    its paragraphs only."""
     out = ['<div class="kh-text">']
     for s in secs:
-        out.append(f"<h2>{esc(s.heading)}</h2>")
+        if s.heading:
+            out.append(f"<h2>{esc(s.heading)}</h2>")
         out.extend(f"<p>{esc(p)}</p>" for p in s.paragraphs)
     out.append("</div>")
     return Html("".join(out), "正文")
@@ -203,16 +342,23 @@ def fingerprints(ctx: Context) -> dict[str, str]:
     }
 
 
-def _header(
-    title: str, subtitle: str, ctx: Context, as_of: str, kind: str, issued: date | None = None
+def page_header(
+    title: str,
+    subtitle: str,
+    ctx: Context,
+    rows: Sequence[tuple[str, str]],
+    issued: date | None = None,
+    note: str | None = None,
 ) -> Html:
-    rows = [
-        ("台账", f"{ctx.ledger_path}"),
+    """A page's head: issuer, title, subtitle and a table of what was read and scored (ledger
+    and rules file with their sha256, the page's own `rows`, the date, the program version),
+    then an optional note. Carries the fingerprints (`Html.meta`) for the publisher."""
+    every = [
+        ("台账", ctx.ledger_path),
         ("台账指纹（sha256）", ctx.ledger_sha256),
         ("规则文件", f"{ctx.rules_path}（{ctx.rules.meta.title}）"),
         ("规则指纹（sha256）", ctx.rules_sha256),
-        ("计分口径", kind),
-        ("数据截至", as_of),
+        *rows,
         issue_row(ctx.ledger, issued),
         ("程序版本", f"kaohe {__version__}"),
     ]
@@ -220,7 +366,7 @@ def _header(
         f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>"
         if "sha256" in k
         else f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
-        for k, v in rows
+        for k, v in every
     )
     body = (
         '<header class="kh-header">'
@@ -230,29 +376,29 @@ def _header(
         f'<table class="kh-meta">{meta}</table>'
         "</header>"
     )
+    if note:
+        body += f'<p class="kh-note">{esc(note)}</p>'
     return Html(body, "标题", fingerprints(ctx))
 
 
 def quarter_header(r: QuarterReport, issued: date | None = None) -> Html:
-    return _header(
-        "党委、政务信息工作季度通报",
-        r.label,
-        r.ctx,
-        f"{r.quarter.end.isoformat()}（年度累计视图）",
-        "年度累计：按全年判断的条款（基本任务、调研文章、区县报送任务）不计分，以差额和进度列出",
-        issued,
-    )
+    if r.ytd.annual:  # the end of Q4 is the end of the year: the engine applies every clause
+        view = (
+            f"{r.quarter.end.isoformat()}（全年）",
+            "全年：适用考核办法全部条款，与年度考核结果一致",
+        )
+    else:
+        view = (
+            f"{r.quarter.end.isoformat()}（年度累计视图）",
+            "年度累计：按全年判断的条款（基本任务、调研文章、区县报送任务）不计分，以差额和进度列出",
+        )
+    rows = [("计分口径", view[1]), ("数据截至", view[0])]
+    return page_header("党委、政务信息工作季度通报", r.label, r.ctx, rows, issued)
 
 
 def annual_header(a: AnnualReport, issued: date | None = None) -> Html:
-    return _header(
-        "党委、政务信息工作年度考核结果",
-        a.label,
-        a.ctx,
-        a.scores.end.isoformat(),
-        "全年：适用考核办法全部条款",
-        issued,
-    )
+    rows = [("计分口径", "全年：适用考核办法全部条款"), ("数据截至", a.scores.end.isoformat())]
+    return page_header("党委、政务信息工作年度考核结果", a.label, a.ctx, rows, issued)
 
 
 # ---- Excel ---------------------------------------------------------------------------------

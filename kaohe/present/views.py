@@ -1,33 +1,40 @@
-"""What the quarterly notification and the annual report show, computed once, in the library.
+"""What the reports and the exploration page show, computed once, in the library.
 
 Pure functions on the ledger, the rules and the engine's `Scores` (polars, vectorised): the
-notebooks call them and show the result, `kaohe.present.render` turns a `Table` into escaped HTML or an
-Excel sheet, `kaohe.present.charts` turns a frame into a figure. Nothing here formats HTML.
+notebooks call them and show the result, `kaohe.present.render` turns a `Table` into escaped
+HTML (plain, or searchable and sortable) or an Excel sheet, `kaohe.present.charts` turns a
+frame into a figure. Nothing here formats HTML. The quarterly notification, the annual report
+and the exploration page share every definition here: one "year-to-date total", one "rank",
+one "plan fulfilled", one "points of an item".
 
-Year-to-date view: a quarter's figures are scored as of the quarter's last day. The annual-only
-clauses (count tasks, research article, district submission task) are left out of year-to-date
-totals — also at the end of Q4, where the engine's view is the whole year — so every quarter's
-"累计得分" means the same thing; the tasks they judge appear as gaps and pace instead. A
-quarter's own score is the year-to-date total at its end minus the one at the previous end.
+Totals, completion rates, ranks and year-to-date figures are the engine's and are never
+re-derived here: a view at a day reads `score(ledger, rules, as_of=day)` (`Context.score`,
+`Context.unit_scores`: each day scored once per context). Before the end of the assessment
+year the engine leaves the clauses judged on the whole year (count tasks, research article,
+district submission task) out of the total and shows them as gaps and pace in its `tasks`; at
+the end of the year it applies them, so the notification of the fourth quarter and the annual
+report give a unit one total. A period's own points (a quarter's, a month's) are the engine's
+total at its end minus the engine's total at its start. A rank is the engine's `rank`.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from kaohe.engine import (
-    ANNUAL_ONLY_STEPS,
     LEVELS,
     STEP_LABELS,
     STEPS,
     Scores,
-    score,
+    level_task,
     unit_counts,
     unit_table,
     valued_adoptions,
@@ -47,9 +54,20 @@ from kaohe.rules.periods import (
     quarter_title,
     year_label,
 )
+from kaohe.score_cache import cached_score
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 KIND_LABELS = {"department": "处室、单位", "district": "区、县（市）人力社保局"}
+STATUS_LABELS = {"adopted": "已录用", "submitted": "已报送，未录用", "missing": "未报送"}
+LEVEL_ORDER = {lv: i for i, lv in enumerate(LEVELS)}
+# A unit's counts of a period that the quarter views show (engine's unit_counts columns).
+COUNT_COLUMNS = (
+    "submitted",
+    "adoptions",
+    *[f"adoptions_{lv}" for lv in LEVELS],
+    "adopted_items",
+    "instructions",
+)
 
 
 # ---- tables -------------------------------------------------------------------------------
@@ -93,23 +111,135 @@ def table_frame(table: Table) -> pl.DataFrame:
 PAGE_ROWS = 500
 
 
-def capped(table: Table, limit: int, where: str) -> Table:
-    """`table` as a page shows it: its first `limit` rows and a note (before the table's own)
-    saying how many of how many are shown and `where` the full list is. A table of at most
-    `limit` rows is returned unchanged."""
-    total = table.frame.height
-    if total <= limit:
+def capped(table: Table, limit: int, where: str, unit: str | None = None) -> Table:
+    """`table` as a page lists it: a table of at most `limit` rows unchanged; a longer one cut
+    to `limit` rows — the rows of `unit` when given and the table has a unit column, else its
+    first rows (the most important first, in the table's own order) — with a note before the
+    table's own saying how many of how many are listed and `where` the rest are (also shown
+    in place of the table if nothing is left)."""
+    df = table.frame
+    if df.height <= limit:
         return table
-    cut = f"本页只列出前{limit}条（共{total}条）；{where}。"
-    return replace(table, frame=table.frame.head(limit), note=cut + (table.note or ""))
+    if unit is not None and "unit" in df.columns:
+        own = df.filter(pl.col("unit") == unit)
+        what = f"默认单位“{unit}”的" + (
+            f"前{limit}行（该单位共{own.height}行）" if own.height > limit else f"{own.height}行"
+        )
+    else:
+        own, what = df, f"前{limit}行"
+    cut = f"本表共{df.height}行，超过本页上限{limit}行，只列出{what}；{where}。"
+    note = cut + (table.note or "") if own.height else table.note
+    return replace(table, frame=own.head(limit), note=note, empty=cut)
 
 
 def on_page(table: Table, stem: str, limit: int = PAGE_ROWS) -> Table:
-    """A report table for the HTML page: at most `limit` rows (the most important first, in
-    the table's own order), and a note naming the Excel sheet with every row. The workbook
-    (`render.quarter_excel`, `render.annual_excel`) is written from the full tables."""
+    """A report table for the HTML page: at most `limit` rows and a note naming the Excel sheet
+    with every row. The workbook (`render.quarter_excel`, `render.annual_excel`) is written
+    from the full tables."""
     where = f"完整清单见同一文件夹中的 Excel 表格 {stem}.xlsx（工作表“{table.name}”）"
     return capped(table, limit, where)
+
+
+# ---- labels and small expressions ---------------------------------------------------------
+
+
+def pts_text(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
+    """Points as text with at most `decimals` decimals and no trailing zeros (12.5, 60, 0.13)."""
+    return (
+        expr.round(decimals)
+        .cast(pl.String)
+        .str.replace(r"(\.\d*?)0+$", "${1}")
+        .str.replace(r"\.$", "")
+    )
+
+
+def points_text(x: float | None) -> str:
+    """Points as the office writes them: at most two decimals, no trailing zeros (12.5, 60,
+    0.13); blank for None."""
+    if x is None:
+        return ""
+    s = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if s == "-0" else s
+
+
+def fmt_value(value: Any, fmt: str) -> str:
+    """A cell as the office writes it (a `Column.fmt`): points with at most two decimals,
+    rates as %, dates as YYYY-MM-DD, Booleans as 是/否."""
+    if value is None:
+        return ""
+    if fmt == "pct":
+        return f"{float(value) * 100:.2f}%"
+    if fmt == "pts":
+        return points_text(float(value))
+    if fmt == "int":
+        return str(int(value))
+    if fmt == "date" and isinstance(value, date | datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def yes_label(col: str) -> pl.Expr:
+    """'是' where the Boolean column is true, else blank."""
+    return pl.when(pl.col(col)).then(pl.lit("是")).otherwise(pl.lit(""))
+
+
+def level_order() -> pl.Expr:
+    """The adoption level's rank, highest (central) first."""
+    return pl.col("level").replace_strict(LEVEL_ORDER, default=None, return_dtype=pl.Int64)
+
+
+def level_label(rules: Rules) -> pl.Expr:
+    """The adoption level in Chinese (中央, 省级 …) as `level_label`."""
+    labels = dict(rules.levels.labels)
+    return (
+        pl.col("level")
+        .replace_strict(labels, default=None, return_dtype=pl.String)
+        .alias("level_label")
+    )
+
+
+def publication_name() -> pl.Expr:
+    """A publication as the office names it: agency and title (市委办公室《工作交流》)."""
+    return pl.format("{}{}", pl.col("pub_agency"), pl.col("pub_title")).alias("publication")
+
+
+def group_labels(rules: Rules) -> dict[str, str]:
+    """Each unit group as the reports name it: 'A类' for departments, '区县' for districts."""
+    return {g.name: f"{g.name}类" if g.kind == "department" else g.name for g in rules.groups.list}
+
+
+def group_label(rules: Rules) -> pl.Expr:
+    return (
+        pl.col("group")
+        .replace_strict(group_labels(rules), return_dtype=pl.String)
+        .alias("group_label")
+    )
+
+
+def month_label(month: str) -> str:
+    """'2022-03' → '2022年3月'."""
+    return f"{month[:4]}年{int(month[5:])}月"
+
+
+def months_frame(start: date, end: date) -> pl.DataFrame:
+    """The months from start to end: month ('2022-03') and label ('2022年3月')."""
+    months = months_between(start, end)
+    return pl.DataFrame(
+        {"month": months, "label": [month_label(m) for m in months]},
+        schema={"month": pl.String, "label": pl.String},
+    )
+
+
+def month_ends(rules: Rules, end: date) -> list[tuple[str, date]]:
+    """The months of the period up to `end`, each with its last counted day."""
+    out = []
+    for m in months_between(rules.period.start, end):
+        y, mo = int(m[:4]), int(m[5:])
+        last = date(y, mo, calendar.monthrange(y, mo)[1])
+        out.append((m, min(last, end)))
+    return out
 
 
 # ---- inputs -------------------------------------------------------------------------------
@@ -117,13 +247,20 @@ def on_page(table: Table, stem: str, limit: int = PAGE_ROWS) -> Table:
 
 @dataclass(frozen=True)
 class Context:
-    """A ledger read under a rules file, with what identifies both (their sha256)."""
+    """A ledger read under a rules file, with what identifies both (their sha256), and the
+    engine's scores of it at the days a page needs (each day scored once)."""
 
     rules: Rules
     ledger: Ledger
     ledger_path: str
     rules_path: str
     rules_sha256: str
+    _unit_scores: dict[date | None, pl.DataFrame] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _counts: dict[tuple[date, date], pl.DataFrame] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def ledger_sha256(self) -> str:
@@ -132,8 +269,41 @@ class Context:
     @cached_property
     def valued(self) -> pl.DataFrame:
         """The engine's valued adoptions (`valued_adoptions`), computed once per context: the
-        report's tables and charts each need them (about 0.4 s on a million items)."""
+        pages' tables and charts each need them (about 0.4 s on a million items)."""
         return valued_adoptions(self.ledger, self.rules)[0]
+
+    def as_of(self, day: date | None) -> date | None:
+        """`day` as the engine's as-of: None (the whole year) from the end of the period on."""
+        return None if day is None or day >= self.rules.period.end else day
+
+    def score(self, day: date | None = None) -> Scores:
+        """The engine's scores up to `day` (None or the end of the period: the whole year)."""
+        as_of = self.as_of(day)
+        scores = cached_score(self.ledger, self.rules, as_of)  # once per run: kaohe.score_cache
+        self._unit_scores[as_of] = scores.unit_scores
+        return scores
+
+    def unit_scores(self, day: date | None = None) -> pl.DataFrame:
+        """The engine's `unit_scores` up to `day` (kept: a page compares many days, and a
+        day's score lines of a million-item ledger are 1.6 M rows)."""
+        as_of = self.as_of(day)
+        if as_of not in self._unit_scores:
+            self.score(as_of)
+        return self._unit_scores[as_of]
+
+    def unit_counts(self, start: date, end: date) -> pl.DataFrame:
+        """The engine's `unit_counts` of the days from start to end, computed once."""
+        if (start, end) not in self._counts:
+            self._counts[(start, end)] = unit_counts(self.ledger, self.rules, start, end)
+        return self._counts[(start, end)]
+
+    def adoptions(self, start: date, end: date) -> pl.DataFrame:
+        """Valued adoptions (one per item and publication) dated from start to end."""
+        return self.valued.filter(pl.col("adopted").is_between(start, end))
+
+    def items(self, start: date, end: date) -> pl.DataFrame:
+        """Items submitted from start to end."""
+        return self.ledger.items.filter(pl.col("submitted").is_between(start, end))
 
 
 def load_context(ledger_path: str | Path, rules_path: str | Path | None = None) -> Context:
@@ -165,18 +335,11 @@ def load_context(ledger_path: str | Path, rules_path: str | Path | None = None) 
     return Context(rules, ledger, str(lp), str(rp), rules_fingerprint(rp))
 
 
-def pts_text(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
-    """Points as text with at most `decimals` decimals and no trailing zeros (12.5, 60, 0.13)."""
-    return (
-        expr.round(decimals)
-        .cast(pl.String)
-        .str.replace(r"(\.\d*?)0+$", "${1}")
-        .str.replace(r"\.$", "")
-    )
+# ---- where each unit stands ---------------------------------------------------------------
 
 
 def units_frame(rules: Rules) -> pl.DataFrame:
-    """The roster: unit, group, kind, base (points), order, group_order."""
+    """The roster: unit, group, kind, base (points), base_u, order, group_order."""
     order = {g.name: i for i, g in enumerate(rules.groups.list)}
     return unit_table(rules).select(
         "unit",
@@ -189,19 +352,182 @@ def units_frame(rules: Rules) -> pl.DataFrame:
     )
 
 
-def ytd_totals(scores: Scores, rules: Rules) -> pl.DataFrame:
-    """Per roster unit, the year-to-date total: every score line but the annual-only clauses."""
-    t = (
-        scores.score_lines.filter(~pl.col("step").is_in(ANNUAL_ONLY_STEPS))
-        .group_by("unit")
-        .agg(pl.col("points_u").sum().alias("ytd_u"))
+def standing(unit_scores: pl.DataFrame, rules: Rules, day: date) -> pl.DataFrame:
+    """Per roster unit at `day`, as the engine scored it: total (and total_u), completion rate
+    (`completion`) and rank; with the base, the time progress at `day` (pace) and the score it
+    asks for (expected = base × pace). Roster order.
+
+    unit_scores: the engine's, scored up to `day`."""
+    share = elapsed_share(rules, day)
+    engine = unit_scores.select(
+        "unit", "total", "total_u", pl.col("completion_rate").alias("completion"), "rank"
     )
     return (
         units_frame(rules)
-        .join(t, on="unit", how="left")
-        .with_columns(pl.col("ytd_u").fill_null(0))
-        .with_columns((pl.col("ytd_u") / SCALE).alias("ytd_total"))
+        .join(engine, on="unit")
+        .with_columns(
+            pl.lit(day).alias("day"),
+            pl.lit(share).alias("pace"),
+            (pl.col("base") * share).alias("expected"),
+        )
         .sort("order")
+    )
+
+
+def standings(ctx: Context, days: Sequence[date]) -> pl.DataFrame:
+    """`standing` at each of `days` (in order), with `gain`: the total's change since the
+    previous day of the list (for the first, since the start of the year), and `step`, the
+    day's position in the list."""
+    end = ctx.rules.period.end
+    parts = [
+        standing(ctx.unit_scores(d), ctx.rules, min(d, end)).with_columns(
+            pl.lit(i, dtype=pl.Int64).alias("step")
+        )
+        for i, d in enumerate(days)
+    ]
+    return (
+        pl.concat(parts)
+        .sort("order", "step")
+        .with_columns(
+            (
+                (pl.col("total_u") - pl.col("total_u").shift(1, fill_value=0).over("unit")) / SCALE
+            ).alias("gain")
+        )
+    )
+
+
+def progress(scores: Scores, rules: Rules) -> pl.DataFrame:
+    """Per roster unit, the engine's total at the scores' end against its base and against the
+    time progress (base × share of the year elapsed), with district submissions against their
+    task."""
+    subs = scores.tasks.filter(pl.col("task") == "submissions").select(
+        "unit",
+        pl.col("achieved").alias("submitted"),
+        pl.col("required").alias("submissions_task"),
+        pl.col("expected_by_now").alias("submissions_expected"),
+    )
+    return (
+        standing(scores.unit_scores, rules, scores.end)
+        .join(subs, on="unit", how="left")
+        .select(
+            "unit",
+            "group",
+            "kind",
+            "order",
+            "group_order",
+            "total",
+            "base",
+            "expected",
+            "completion",
+            "pace",
+            "rank",
+            "submitted",
+            "submissions_task",
+            "submissions_expected",
+        )
+    )
+
+
+def quarter_comparison(ctx: Context, end: date | None = None) -> pl.DataFrame:
+    """Per roster unit and quarter begun by `end` (default: the end of the year; the last
+    quarter cut at `end`): the quarter's own submissions and adoptions (by level), its own
+    points (the engine's total at its end minus the one at the previous quarter's end), and
+    the engine's total, completion rate and rank at its end, with the time progress then.
+
+    Columns: unit, group, kind, order, group_order, base, base_u, quarter, quarter_label,
+    start, end, COUNT_COLUMNS, points, total, total_u, completion, rank, pace, expected,
+    nothing_submitted.
+    """
+    rules = ctx.rules
+    last = rules.period.end if end is None else end
+    qs = [q for q in rules.quarters.active if q.start <= last]
+    days = [min(q.end, last) for q in qs]
+    meta = pl.DataFrame(
+        {
+            "step": list(range(len(qs))),
+            "quarter": [q.name for q in qs],
+            "quarter_label": [q.label for q in qs],
+            "start": [q.start for q in qs],
+        },
+        schema={"step": pl.Int64, "quarter": pl.String, "quarter_label": pl.String,
+                "start": pl.Date},
+    )  # fmt: skip
+    counts = pl.concat(
+        [
+            ctx.unit_counts(q.start, d)
+            .select("unit", *COUNT_COLUMNS)
+            .with_columns(pl.lit(i, dtype=pl.Int64).alias("step"))
+            for i, (q, d) in enumerate(zip(qs, days, strict=True))
+        ]
+    )
+    return (
+        standings(ctx, days)
+        .join(meta, on="step")
+        .join(counts, on=["unit", "step"], how="left")
+        .with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS)
+        .with_columns(
+            pl.col("day").alias("end"),
+            pl.col("gain").alias("points"),
+            (pl.col("submitted") == 0).alias("nothing_submitted"),
+        )
+        .sort("group_order", "order", "step")
+        .select(
+            "unit",
+            "group",
+            "kind",
+            "order",
+            "group_order",
+            "base",
+            "base_u",
+            "quarter",
+            "quarter_label",
+            "start",
+            "end",
+            *COUNT_COLUMNS,
+            "points",
+            "total",
+            "total_u",
+            "completion",
+            "rank",
+            "pace",
+            "expected",
+            "nothing_submitted",
+        )
+    )
+
+
+def monthly_scores(ctx: Context, end: date) -> pl.DataFrame:
+    """Per roster unit and month up to `end`: the engine's total at the month's last counted
+    day, the month's own gain (an item adopted this month gains its adoption points and loses
+    its unadopted point), the base, the score the time progress asks for, the completion.
+
+    Columns: unit, group, kind, order, group_order, month, label, day, points, total, base,
+    expected, completion.
+    """
+    ends = month_ends(ctx.rules, end)
+    months = pl.DataFrame(
+        {"step": list(range(len(ends))), "month": [m for m, _ in ends]},
+        schema={"step": pl.Int64, "month": pl.String},
+    ).with_columns(pl.col("month").map_elements(month_label, return_dtype=pl.String).alias("label"))
+    return (
+        standings(ctx, [d for _, d in ends])
+        .join(months, on="step")
+        .sort("order", "step")
+        .select(
+            "unit",
+            "group",
+            "kind",
+            "order",
+            "group_order",
+            "month",
+            "label",
+            "day",
+            pl.col("gain").alias("points"),
+            "total",
+            "base",
+            "expected",
+            "completion",
+        )
     )
 
 
@@ -217,29 +543,23 @@ class QuarterReport:
     quarter: Quarter
     index: int  # 0 for Q1
     label: str
-    history: tuple[Scores, ...]  # year-to-date scores at the end of Q1 .. this quarter
-    counts: tuple[pl.DataFrame, ...]  # each quarter's own unit_counts, Q1 .. this quarter
-    quarters: tuple[Quarter, ...] = field(default=())
+    ytd: Scores  # the engine's scores at the quarter's end (the year at the end of Q4)
+    quarters: tuple[Quarter, ...] = field(default=())  # Q1 .. this quarter
 
     @property
     def rules(self) -> Rules:
         return self.ctx.rules
 
     @property
-    def ytd(self) -> Scores:
-        return self.history[-1]
-
-    @property
-    def prev_ytd(self) -> Scores | None:
-        return self.history[-2] if len(self.history) > 1 else None
-
-    @property
     def quarter_counts(self) -> pl.DataFrame:
-        return self.counts[-1]
+        return self.ctx.unit_counts(self.quarter.start, self.quarter.end)
 
     @property
     def prev_counts(self) -> pl.DataFrame | None:
-        return self.counts[-2] if len(self.counts) > 1 else None
+        if self.index == 0:
+            return None
+        prev = self.quarters[self.index - 1]
+        return self.ctx.unit_counts(prev.start, prev.end)
 
     @property
     def title(self) -> str:
@@ -256,7 +576,7 @@ def quarter_report(
     ledger_path: str | Path,
     rules_path: str | Path | None = None,
 ) -> QuarterReport:
-    """Read the ledger and score it at the end of every quarter up to `quarter`."""
+    """Read the ledger and score it at the end of the quarter."""
     return quarter_report_for(load_context(ledger_path, rules_path), year, quarter)
 
 
@@ -266,45 +586,17 @@ def quarter_report_for(ctx: Context, year: int | str, quarter: str) -> QuarterRe
     q = parse_quarter(quarter, ctx.rules)
     qs = ctx.rules.quarters.active
     idx = [x.name for x in qs].index(q.name)
-    history = tuple(score(ctx.ledger, ctx.rules, as_of=x.end) for x in qs[: idx + 1])
-    counts = tuple(unit_counts(ctx.ledger, ctx.rules, x.start, x.end) for x in qs[: idx + 1])
-    return QuarterReport(
-        ctx, y, q, idx, quarter_label(ctx.rules, q), history, counts, tuple(qs[: idx + 1])
-    )
+    label = quarter_label(ctx.rules, q)
+    return QuarterReport(ctx, y, q, idx, label, ctx.score(q.end), tuple(qs[: idx + 1]))
 
 
 def quarter_units(r: QuarterReport) -> pl.DataFrame:
-    """Per roster unit: the quarter's submissions and adoptions by level, the quarter's score,
-    the year-to-date total against the base, and the rank within the unit's group."""
-    ytd = ytd_totals(r.ytd, r.rules)
-    prev = (
-        ytd_totals(r.prev_ytd, r.rules).select("unit", pl.col("ytd_u").alias("prev_u"))
-        if r.prev_ytd is not None
-        else ytd.select("unit", pl.lit(0, dtype=pl.Int64).alias("prev_u"))
-    )
-    counts = r.quarter_counts.select(
-        "unit",
-        "submitted",
-        "adoptions",
-        *[f"adoptions_{lv}" for lv in LEVELS],
-        "adopted_items",
-        "instructions",
-    )
+    """Per roster unit: the quarter's submissions and adoptions by level, the quarter's
+    points, and the engine's total, completion rate and rank at the quarter's end; in the
+    order of the notification (group by group, by rank)."""
     return (
-        ytd.join(prev, on="unit")
-        .join(counts, on="unit", how="left")
-        .with_columns(
-            ((pl.col("ytd_u") - pl.col("prev_u")) / SCALE).alias("quarter_score"),
-            (pl.col("ytd_u") / pl.col("base_u")).alias("completion"),
-            (pl.col("submitted") == 0).alias("nothing_submitted"),
-        )
-        .with_columns(
-            pl.col("completion")
-            .rank("min", descending=True)
-            .over("group")
-            .cast(pl.Int64)
-            .alias("rank")
-        )
+        quarter_comparison(r.ctx, r.quarter.end)
+        .filter(pl.col("quarter") == r.quarter.name)
         .sort("group_order", "rank", "order")
     )
 
@@ -318,8 +610,8 @@ QUARTER_COLUMNS = (
     Column("adoptions_provincial", "本季度录用|省级", "int"),
     Column("adoptions_city", "本季度录用|市级", "int"),
     Column("adoptions_bureau", "本季度录用|局本级", "int"),
-    Column("quarter_score", "本季度得分", "pts"),
-    Column("ytd_total", "累计得分", "pts"),
+    Column("points", "本季度得分", "pts"),
+    Column("total", "累计得分", "pts"),
     Column("base", "基本任务分", "pts"),
     Column("completion", "完成率", "pct"),
 )
@@ -347,7 +639,7 @@ def quarter_tables(r: QuarterReport, kind: str | None = None) -> list[Table]:
         note = f"本季度未报送信息：{'、'.join(nil)}。" if nil else None
         out.append(
             Table(
-                name=f"{g.name}类" if g.kind == "department" else "区县",
+                name=group_labels(r.rules)[g.name],
                 title=_group_title(r.rules, g.name, part),
                 frame=part,
                 columns=QUARTER_COLUMNS,
@@ -378,23 +670,15 @@ def overview(counts: pl.DataFrame) -> dict[str, int]:
 def notable_adoptions(ctx: Context, start: date, end: date) -> pl.DataFrame:
     """Adoptions between start and end at provincial level or higher, or with a leader's
     instruction: the news of a notification. Most important first."""
-    adoptions = ctx.valued
-    lv_order = {lv: i for i, lv in enumerate(LEVELS)}
-    labels = dict(ctx.rules.levels.labels)
     return (
-        adoptions.filter(
-            pl.col("adopted").is_between(start, end)
-            & (pl.col("level").is_in(["central", "provincial"]) | pl.col("instruction"))
-        )
+        ctx.adoptions(start, end)
+        .filter(pl.col("level").is_in(["central", "provincial"]) | pl.col("instruction"))
         .join(ctx.ledger.items.select("item_id", "title"), on="item_id", how="left")
         .with_columns(
-            pl.format("{}{}", pl.col("pub_agency"), pl.col("pub_title")).alias("publication"),
-            pl.col("level").replace_strict(lv_order, return_dtype=pl.Int64).alias("_lv"),
-            pl.col("level").replace_strict(labels, return_dtype=pl.String).alias("level_label"),
-            pl.when(pl.col("instruction"))
-            .then(pl.lit("是"))
-            .otherwise(pl.lit(""))
-            .alias("instruction_label"),
+            publication_name(),
+            level_order().alias("_lv"),
+            level_label(ctx.rules),
+            yes_label("instruction").alias("instruction_label"),
         )
         .sort(["_lv", "instruction", "adopted", "item_id"], descending=[False, True, False, False])
         .select(
@@ -437,50 +721,32 @@ def notable_table(r: QuarterReport) -> Table:
 def adoptions_by_publication(ctx: Context, start: date, end: date) -> pl.DataFrame:
     """Adoptions between start and end per publication: level, publication, adoptions,
     instructions; by level (central first), then by count."""
-    adoptions = ctx.valued
-    lv_order = {lv: i for i, lv in enumerate(LEVELS)}
-    labels = dict(ctx.rules.levels.labels)
     return (
-        adoptions.filter(pl.col("adopted").is_between(start, end))
+        ctx.adoptions(start, end)
         .group_by("level", "pub_agency", "pub_title", "publication_id")
-        .agg(pl.len().alias("adoptions"), pl.col("instruction").sum().alias("instructions"))
-        .with_columns(
-            pl.format("{}{}", pl.col("pub_agency"), pl.col("pub_title")).alias("publication"),
-            pl.col("level").replace_strict(labels, return_dtype=pl.String).alias("level_label"),
-            pl.col("level").replace_strict(lv_order, return_dtype=pl.Int64).alias("_lv"),
-            pl.col("adoptions").cast(pl.Int64),
-            pl.col("instructions").cast(pl.Int64),
+        .agg(
+            pl.len().cast(pl.Int64).alias("adoptions"),
+            pl.col("instruction").sum().cast(pl.Int64).alias("instructions"),
         )
+        .with_columns(publication_name(), level_label(ctx.rules), level_order().alias("_lv"))
         .sort(["_lv", "adoptions", "publication_id"], descending=[False, True, False])
         .select("level", "level_label", "publication", "adoptions", "instructions")
     )
 
 
 def trend(r: QuarterReport) -> pl.DataFrame:
-    """Per quarter up to this one and per group: year-to-date completion (sum of totals over
-    sum of bases), the time progress at the quarter's end, and the quarter's submissions and
-    adoptions."""
-    parts = []
-    for q, s, c in zip(r.quarters, r.history, r.counts, strict=True):
-        t = ytd_totals(s, r.rules).join(
-            c.select("unit", "submitted", "adoptions"), on="unit", how="left"
-        )
-        parts.append(
-            t.group_by("group", "group_order", "kind")
-            .agg(
-                (pl.col("ytd_u").sum() / pl.col("base_u").sum()).alias("completion"),
-                pl.col("submitted").sum(),
-                pl.col("adoptions").sum(),
-            )
-            .with_columns(
-                pl.lit(q.name).alias("quarter"),
-                pl.lit(q.label).alias("quarter_label"),
-                pl.lit(elapsed_share(r.rules, q.end)).alias("pace"),
-            )
-        )
+    """Per quarter up to this one and per group: completion of the group's bases at the
+    quarter's end (the engine's totals summed over the bases summed), the time progress then,
+    and the quarter's submissions and adoptions."""
     return (
-        pl.concat(parts)
-        .with_columns(pl.col("submitted").cast(pl.Int64), pl.col("adoptions").cast(pl.Int64))
+        quarter_comparison(r.ctx, r.quarter.end)
+        .group_by("quarter", "quarter_label", "group", "group_order", "kind")
+        .agg(
+            (pl.col("total_u").sum() / pl.col("base_u").sum()).alias("completion"),
+            pl.col("pace").first(),
+            pl.col("submitted").sum(),
+            pl.col("adoptions").sum(),
+        )
         .sort("quarter", "group_order")
         .select(
             "quarter",
@@ -495,51 +761,14 @@ def trend(r: QuarterReport) -> pl.DataFrame:
     )
 
 
-def progress(scores: Scores, rules: Rules) -> pl.DataFrame:
-    """Per roster unit, the year-to-date total against its base and against the time
-    progress (base × share of the year elapsed), with district submissions against their task."""
-    share = elapsed_share(rules, scores.end)
-    subs = scores.tasks.filter(pl.col("task") == "submissions").select(
-        "unit",
-        pl.col("achieved").alias("submitted"),
-        pl.col("required").alias("submissions_task"),
-        pl.col("expected_by_now").alias("submissions_expected"),
-    )
-    return (
-        ytd_totals(scores, rules)
-        .join(subs, on="unit", how="left")
-        .with_columns(
-            (pl.col("base") * share).alias("expected"),
-            (pl.col("ytd_u") / pl.col("base_u")).alias("completion"),
-            pl.lit(share).alias("pace"),
-        )
-        .select(
-            "unit",
-            "group",
-            "kind",
-            "order",
-            "group_order",
-            pl.col("ytd_total").alias("total"),
-            "base",
-            "expected",
-            "completion",
-            "pace",
-            "submitted",
-            "submissions_task",
-            "submissions_expected",
-        )
-    )
-
-
 def behind_pace(scores: Scores, rules: Rules) -> pl.DataFrame:
-    """Units behind the time progress (a task below its pace, or the year-to-date total below
+    """Units behind the time progress (a task below its pace, or the engine's total below
     base × time progress), with what each still needs for the year.
 
     Columns: unit, group, kind, total, expected, completion, lagging (what is behind, text),
     need (what the year still needs, text), at_stake (points the unmet tasks would cost).
     """
     t = scores.tasks
-    choice = rules.department.shortfall.level_task_counts.choice
     gaps = (
         t.select("unit", "task", "gap")
         .pivot(on="task", index="unit", values="gap")
@@ -556,11 +785,12 @@ def behind_pace(scores: Scores, rules: Rules) -> pl.DataFrame:
         if task not in gaps.columns:
             gaps = gaps.with_columns(pl.lit(0, dtype=pl.Int64).alias(task))
     gaps = gaps.with_columns(pl.exclude("unit").fill_null(0))
+    reading = level_task(rules)  # which items close the level task: the engine's reading
 
     def level_need(lv: str, label: str) -> pl.Expr:
-        gi, gs = pl.col(f"{lv}_items"), pl.col(f"{lv}_suggestion")
-        n = gi + gs if choice == "general_only" else pl.max_horizontal(gi, gs)
-        detail = pl.when(gs > 0).then(pl.format("（其中建议问题类{}篇）", gs)).otherwise(pl.lit(""))
+        s = pl.col(f"{lv}_suggestion")
+        n = reading.needed(pl.col(f"{lv}_items"), s)
+        detail = pl.when(s > 0).then(pl.format("（其中建议问题类{}篇）", s)).otherwise(pl.lit(""))
         return pl.when(n > 0).then(pl.format("{}{}篇{}", pl.lit(label), n, detail))
 
     need = gaps.select(
@@ -669,7 +899,8 @@ def behind_table(r: QuarterReport) -> Table:
 
 def writer_board(r: QuarterReport, top: int = 15) -> pl.DataFrame:
     """Writers of the quarter: 出彩 points and city-or-higher adoptions in the quarter's months,
-    items first-written in the quarter, and the year-to-date 出彩 points."""
+    items first-written in the quarter, and the year-to-date 出彩 points; by the quarter's
+    出彩 points (a leader board of the quarter, not the officer prize ranking)."""
     months = months_between(r.quarter.start, r.quarter.end)
     m = (
         r.ytd.people_monthly.filter(pl.col("month").is_in(months))
@@ -680,10 +911,8 @@ def writer_board(r: QuarterReport, top: int = 15) -> pl.DataFrame:
         )
     )
     written = (
-        r.ctx.ledger.items.filter(
-            pl.col("submitted").is_between(r.quarter.start, r.quarter.end)
-            & pl.col("first_writer").is_not_null()
-        )
+        r.ctx.items(r.quarter.start, r.quarter.end)
+        .filter(pl.col("first_writer").is_not_null())
         .group_by("unit", pl.col("first_writer").alias("name"))
         .agg(pl.len().cast(pl.Int64).alias("q_items"))
     )
@@ -711,7 +940,7 @@ def writer_board(r: QuarterReport, top: int = 15) -> pl.DataFrame:
             .rank("min", descending=True)
             .cast(pl.Int64)
             .alias("rank"),
-            pl.when(pl.col("young")).then(pl.lit("是")).otherwise(pl.lit("")).alias("young_label"),
+            yes_label("young").alias("young_label"),
         )
     )
     return board.filter(pl.col("rank") <= top)
@@ -738,6 +967,22 @@ def writer_table(r: QuarterReport, top: int = 15) -> Table:
         WRITER_COLUMNS,
         note="“出彩”加分：第一撰稿人的信息被市级以上刊物录用，按刊物类别每篇计1—5分（考核办法四）。",
         empty="本季度没有市级以上刊物录用。",
+    )
+
+
+def officer_ranking(rules: Rules) -> str:
+    """How the engine ranks the officers for the prizes (四), in the reports' words: the
+    *choices* `outcomes.officer_prizes.ranking` and `people.scope`."""
+    by_chucai = rules.outcomes.officer_prizes.ranking.choice == "chucai"
+    first, second = ("全年“出彩”加分", "信息得分") if by_chucai else ("信息得分", "全年“出彩”加分")
+    scope = (
+        "全部单位的信息员参加评选"
+        if rules.people.scope.choice == "all"
+        else "处室、单位的信息员参加评选（区县人员的“出彩”加分照常列出，不计入评选）"
+    )
+    return (
+        f"按{first}排名，相同时依次比较{second}、姓名（考核办法四）；{scope}；"
+        "信息得分指第一撰稿信息的录用分、批示分、好信息分合计；两项均为零的不排名。"
     )
 
 
@@ -777,8 +1022,7 @@ def officer_table(r: QuarterReport) -> Table:
         "信息员年度累计排行（优秀信息员按此排名评选）",
         officer_board(r),
         OFFICER_COLUMNS,
-        note="排名依据：信息员第一撰稿信息的得分合计（录用分、批示分、好信息分）；"
-        "信息得分为零的不排名。",
+        note="排名依据：" + officer_ranking(r.rules),
     )
 
 
@@ -814,7 +1058,7 @@ def problems_table(scores: Scores) -> Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A numbered part of a notification: heading and paragraphs (plain text)."""
+    """A numbered part of a notification: heading (may be blank) and paragraphs (plain text)."""
 
     heading: str
     paragraphs: tuple[str, ...]
@@ -836,11 +1080,6 @@ def _names(units: Sequence[str], limit: int = 8) -> str:
     if len(units) <= limit:
         return "、".join(units)
     return "、".join(units[:limit]) + f"等{len(units)}个单位"
-
-
-def _pts(x: float) -> str:
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
 
 
 _CN_NUMERALS = "一二三四五六七八九十"
@@ -890,7 +1129,7 @@ def quarter_summary(r: QuarterReport, notable_limit: int = 6) -> list[Section]:
     u = quarter_units(r)
     share = elapsed_share(rules, r.ytd.end)
     score_paras = []
-    for kind, what in (("department", "处室、单位"), ("district", "区、县（市）人力社保局")):
+    for kind, what in KIND_LABELS.items():
         k = u.filter(pl.col("kind") == kind)
         if k.height == 0:
             continue
@@ -978,11 +1217,12 @@ def annual_report(
 
 def annual_report_for(ctx: Context, year: int | str) -> AnnualReport:
     y = check_year(ctx.rules, year)
-    return AnnualReport(ctx, y, year_label(ctx.rules), score(ctx.ledger, ctx.rules))
+    return AnnualReport(ctx, y, year_label(ctx.rules), ctx.score())
 
 
 def final_units(a: AnnualReport) -> pl.DataFrame:
-    """Per roster unit, the final scores with the year's counts."""
+    """Per roster unit, the engine's final scores with the year's counts; group by group, by
+    the engine's rank."""
     counts = a.scores.unit_counts.select(
         "unit", "submitted", "adoptions", "adopted_items", "instructions", "items_provincial"
     )
@@ -1034,7 +1274,8 @@ FINAL_DISTRICT_COLUMNS = (
 
 
 def final_tables(a: AnnualReport, kind: str | None = None) -> list[Table]:
-    """Final scores: departments group by group (rank among all departments), then districts."""
+    """Final scores: departments group by group, then districts; each unit with the engine's
+    rank within its group."""
     df = final_units(a)
     out = []
     f = a.rules.outcomes.district_assessment
@@ -1051,9 +1292,9 @@ def final_tables(a: AnnualReport, kind: str | None = None) -> list[Table]:
                     _group_title(a.rules, g.name, part),
                     part,
                     FINAL_DEPARTMENT_COLUMNS,
-                    note="排名为在全部处室、单位中按完成率的名次；绩效考核调整分：完成率每高（低）"
+                    note="排名为在本类处室、单位中按完成率的名次；绩效考核调整分：完成率每高（低）"
                     "一个百分点加（减）"
-                    f"{_pts(float(a.rules.outcomes.department_adjustment.points_per_percent))}分。",
+                    f"{points_text(float(a.rules.outcomes.department_adjustment.points_per_percent))}分。",
                 )
             )
         else:
@@ -1063,7 +1304,7 @@ def final_tables(a: AnnualReport, kind: str | None = None) -> list[Table]:
                     _group_title(a.rules, g.name, part),
                     part,
                     FINAL_DISTRICT_COLUMNS,
-                    note=f"考核赋分：满分{_pts(float(f.full_score))}分，按完成率赋分，"
+                    note=f"考核赋分：满分{points_text(float(f.full_score))}分，按完成率赋分，"
                     f"达到基本任务分的赋满分，在基本任务分"
                     f"{float(f.zero_at_or_below_share):.0%}以下（含）的不得分。",
                 )
@@ -1231,15 +1472,16 @@ def officer_prizes(a: AnnualReport) -> Table:
             Column("item_points", "信息得分", "pts"),
             Column("chucai_points", "全年“出彩”加分", "int"),
         ),
-        note="按信息员第一撰稿信息的得分合计排名（考核办法四）。",
+        note=officer_ranking(a.rules),
         empty="没有信息员的信息得分。",
     )
 
 
-def young_cadres(a: AnnualReport) -> Table:
-    uf = units_frame(a.rules).select("unit", "order")
+def young_cadres(scores: Scores, rules: Rules) -> Table:
+    """The young cadres (flagged in the people roster) and their work up to the scores' end."""
+    uf = units_frame(rules).select("unit", "order")
     df = (
-        a.scores.people.filter(pl.col("young"))
+        scores.people.filter(pl.col("young"))
         .join(uf, on="unit", how="left")
         .sort(
             ["item_points", "chucai_points", "order", "name"], descending=[True, True, False, False]
@@ -1275,21 +1517,24 @@ def young_cadres(a: AnnualReport) -> Table:
     )
 
 
-def plans_vs_actual(ctx: Context) -> pl.DataFrame:
-    """Per unit and month of the year: items planned (附件3), plans fulfilled by an item of the
-    ledger, items actually submitted that month and, of those, items adopted in the year."""
-    rules = ctx.rules
-    p = rules.period
-    months = pl.DataFrame({"month": months_between(p.start, p.end)})
-    uf = units_frame(rules).select("unit", "group", "kind", "order", "group_order")
-    items = ctx.ledger.items.filter(pl.col("submitted").is_between(p.start, p.end))
-    adoptions = ctx.valued
-    adopted_ids = adoptions.filter(pl.col("adopted").is_between(p.start, p.end))["item_id"]
-    known = ctx.ledger.items["item_id"]
+def plans_vs_actual(ctx: Context, end: date | None = None) -> pl.DataFrame:
+    """Per roster unit and month of the year up to `end` (default: the end of the year):
+    plan rows (附件3), plans fulfilled — rows naming an item the ledger has, submitted by
+    `end` — items submitted that month and, of those, items adopted by `end`.
+
+    Columns: unit, group, kind, order, group_order, month, label, planned, fulfilled,
+    submitted, adopted.
+    """
+    start = ctx.rules.period.start
+    end = ctx.rules.period.end if end is None else end
+    months = months_frame(start, end)
+    uf = units_frame(ctx.rules).select("unit", "group", "kind", "order", "group_order")
+    known = ctx.ledger.items.filter(pl.col("submitted") <= end)["item_id"].implode()
+    adopted_ids = ctx.adoptions(start, end)["item_id"].unique().implode()
     # Flag rows before grouping: a membership test inside the aggregation would be evaluated
     # once per group against the whole list (seconds on a million items).
     plans = (
-        ctx.ledger.plans.with_columns(pl.col("item_id").is_in(known.implode()).alias("_known"))
+        ctx.ledger.plans.with_columns(pl.col("item_id").is_in(known).alias("_known"))
         .group_by("unit", "month")
         .agg(
             pl.len().cast(pl.Int64).alias("planned"),
@@ -1297,9 +1542,10 @@ def plans_vs_actual(ctx: Context) -> pl.DataFrame:
         )
     )
     subs = (
-        items.with_columns(
+        ctx.items(start, end)
+        .with_columns(
             pl.col("submitted").dt.strftime("%Y-%m").alias("month"),
-            pl.col("item_id").is_in(adopted_ids.implode()).alias("_adopted"),
+            pl.col("item_id").is_in(adopted_ids).alias("_adopted"),
         )
         .group_by("unit", "month")
         .agg(
@@ -1316,10 +1562,11 @@ def plans_vs_actual(ctx: Context) -> pl.DataFrame:
     )
 
 
-def plans_by_month(ctx: Context) -> pl.DataFrame:
+def plans_by_month(plans: pl.DataFrame) -> pl.DataFrame:
+    """`plans_vs_actual` summed over the units: month, label, planned, fulfilled, submitted,
+    adopted."""
     return (
-        plans_vs_actual(ctx)
-        .group_by("month")
+        plans.group_by("month", "label")
         .agg(pl.col("planned", "fulfilled", "submitted", "adopted").sum())
         .sort("month")
     )
@@ -1421,7 +1668,689 @@ def annual_excel_tables(a: AnnualReport) -> list[Table]:
         breakdown_table(a, "district"),
         advanced(a),
         officer_prizes(a),
-        young_cadres(a),
+        young_cadres(a.scores, a.rules),
         plans_table(a.ctx),
         problems_table(a.scores),
     ]
+
+
+# ---- the exploration page: one unit, one person, up to a day ------------------------------
+# Views of the whole ledger up to the scores' end (`scores`: the engine's, up to a day); the
+# page lists them for every unit and opens them on the chosen one.
+
+
+def unit_summary(ctx: Context, scores: Scores, unit: str) -> dict[str, Any]:
+    """The key figures of a unit up to the scores' end: the engine's total, completion rate and
+    rank, the pace, submissions and adoptions, and the tasks still open."""
+    me = progress(scores, ctx.rules).filter(pl.col("unit") == unit).row(0, named=True)
+    counts = scores.unit_counts.filter(pl.col("unit") == unit).row(0, named=True)
+    tasks = scores.tasks.filter((pl.col("unit") == unit) & (pl.col("gap") > 0))
+    return {
+        **me,
+        "annual": scores.annual,
+        "end": scores.end,
+        "group_size": units_frame(ctx.rules).filter(pl.col("group") == me["group"]).height,
+        "submitted": counts["submitted"],
+        "adoptions": counts["adoptions"],
+        "adopted_items": counts["adopted_items"],
+        "instructions": counts["instructions"],
+        "open_tasks": [f"{r['label']}差{r['gap']}篇" for r in tasks.iter_rows(named=True)],
+    }
+
+
+def unit_card(ctx: Context, scores: Scores, unit: str) -> Section:
+    """The unit's key figures in a few sentences (no heading)."""
+    s = unit_summary(ctx, scores, unit)
+    head = f"{s['unit']}（{group_labels(ctx.rules)[s['group']]}，基本任务分{points_text(s['base'])}分）："
+    place = f"在同类{s['group_size']}个单位中排第{s['rank']}名。"
+    if s["annual"]:
+        lines = [
+            head
+            + f"全年总得分{points_text(s['total'])}分（含基本任务、调研文章等按全年判断的条款），"
+            f"完成率{s['completion']:.2%}；" + place
+        ]
+    else:
+        on_pace = "已达到进度" if s["total"] >= s["expected"] - 1e-9 else "落后于进度"
+        lines = [
+            head + f"截至{s['end'].isoformat()}，累计得分{points_text(s['total'])}分"
+            f"（不含按全年判断的条款），完成基本任务分的{s['completion']:.1%}；"
+            f"按时间进度（{s['pace']:.0%}）应得{points_text(s['expected'])}分，{on_pace}；" + place
+        ]
+    lines.append(
+        f"报送信息{s['submitted']}篇，被录用{s['adoptions']}篇次（涉及信息{s['adopted_items']}篇），"
+        f"获领导批示{s['instructions']}篇次。"
+    )
+    if s["open_tasks"]:
+        lines.append("尚未完成的任务：" + "、".join(s["open_tasks"]) + "。")
+    return Section("", tuple(lines))
+
+
+def tasks_table(scores: Scores, rules: Rules) -> Table:
+    """Every unit's count tasks at the scores' end: required, achieved, gap, pace, points at
+    stake (the engine's `tasks`)."""
+    df = scores.tasks.join(units_frame(rules).select("unit", "group"), on="unit").with_columns(
+        pl.when(pl.col("on_pace")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("pace_label"),
+        (pl.col("gap") > 0).alias("_open"),
+    )
+    return Table(
+        "基本任务",
+        f"各单位基本任务完成情况（截至{scores.end.isoformat()}）",
+        df,
+        (
+            Column("unit", "单位"),
+            Column("label", "任务"),
+            Column("required", "全年要求", "int"),
+            Column("achieved", "已完成", "int"),
+            Column("gap", "差额", "int"),
+            Column("expected_by_now", "按进度应完成", "pts"),
+            Column("pace_label", "达到进度"),
+            Column("points_at_stake", "年底未完成将扣分", "pts"),
+        ),
+        note="处室、单位：市级、省级及以上录用信息篇数（其中建议问题类）和调研文章；"
+        "区县：全年报送篇数。尚有差额的行以底色标出。",
+        empty="没有基本任务。",
+        highlight="_open",
+    )
+
+
+def unit_items(ctx: Context, scores: Scores) -> pl.DataFrame:
+    """One row per unit and item it leads or shares (submitted in the period up to the scores'
+    end, or with points up to it): the item, its adoptions, and the unit's points from it —
+    the sum of the engine's score lines that name the item (adoption, instruction, award and
+    unadopted points; a shared item's by share).
+
+    Columns: unit, group, order, item_id, title, kind_label, submitted, first_writer, writers,
+    role, share, adoptions, publications, level, level_label, instructions, awards, points,
+    days_to_adoption.
+    """
+    start, end = scores.start, scores.end
+    a = ctx.adoptions(start, end).sort("adopted", "publication_id")
+    per_item = a.group_by("item_id").agg(
+        pl.len().cast(pl.Int64).alias("adoptions"),
+        pl.col("instruction").sum().cast(pl.Int64).alias("instructions"),
+        pl.col("adopted").min().alias("first_adopted"),
+        level_order().min().alias("_lv"),
+        pl.format(
+            "{}（{}{}）",
+            publication_name(),
+            pl.col("adopted").dt.strftime("%Y-%m-%d"),
+            pl.when(pl.col("instruction")).then(pl.lit("，批示")).otherwise(pl.lit("")),
+        )
+        .str.join("；")
+        .alias("publications"),
+    )
+    awards = (
+        ctx.ledger.awards.filter(pl.col("awarded").is_between(start, end))
+        .group_by("item_id")
+        .agg(pl.len().cast(pl.Int64).alias("awards"))
+    )
+    lines = (
+        scores.score_lines.filter(pl.col("item_id").is_not_null())
+        .group_by("unit", "item_id")
+        .agg(pl.col("points_u").sum())
+    )
+    items = ctx.ledger.items.select(
+        "item_id", "title", "submitted", "kind", "first_writer", "other_writers"
+    )
+    rows = (
+        ctx.ledger.shares.select("item_id", "unit", "share", "lead")
+        .join(items, on="item_id")
+        .join(lines, on=["unit", "item_id"], how="left")
+        .filter(pl.col("submitted").is_between(start, end) | pl.col("points_u").is_not_null())
+        .join(per_item, on="item_id", how="left")
+        .join(awards, on="item_id", how="left")
+        .join(units_frame(ctx.rules), on="unit")
+    )
+    return (
+        rows.with_columns(
+            pl.col("kind")
+            .replace_strict(ctx.rules.kind_labels, return_dtype=pl.String)
+            .alias("kind_label"),
+            pl.col("other_writers").list.join("、").alias("writers"),
+            pl.when(pl.col("lead"))
+            .then(pl.lit("牵头"))
+            .otherwise(pl.format("协作{}%", pl.col("share")))
+            .alias("role"),
+            pl.col("adoptions", "instructions", "awards").fill_null(0),
+            pl.col("_lv")
+            .replace_strict(
+                {i: lv for lv, i in LEVEL_ORDER.items()}, default=None, return_dtype=pl.String
+            )
+            .alias("level"),
+            (pl.col("points_u").fill_null(0) / SCALE).alias("points"),
+            (pl.col("first_adopted") - pl.col("submitted"))
+            .dt.total_days()
+            .alias("days_to_adoption"),
+        )
+        .with_columns(level_label(ctx.rules), pl.col("publications").fill_null(""))
+        .sort("order", "submitted", "item_id")
+        .select(
+            "unit",
+            "group",
+            "order",
+            "item_id",
+            "title",
+            "kind_label",
+            "submitted",
+            "first_writer",
+            "writers",
+            "role",
+            "share",
+            "adoptions",
+            "publications",
+            "level",
+            "level_label",
+            "instructions",
+            "awards",
+            "points",
+            "days_to_adoption",
+        )
+    )
+
+
+ITEM_COLUMNS = (
+    Column("unit", "单位"),
+    Column("item_id", "信息编号"),
+    Column("title", "标题"),
+    Column("kind_label", "类别"),
+    Column("submitted", "报送日期", "date"),
+    Column("first_writer", "第一撰稿人"),
+    Column("writers", "其他撰稿人"),
+    Column("role", "牵头/协作"),
+    Column("adoptions", "录用篇次", "int"),
+    Column("level_label", "最高级别"),
+    Column("publications", "录用刊物（日期）"),
+    Column("instructions", "批示", "int"),
+    Column("points", "得分", "pts"),
+    Column("days_to_adoption", "报送至录用（天）", "int"),
+)
+
+
+def items_table(ctx: Context, scores: Scores) -> Table:
+    return Table(
+        "信息明细",
+        f"各单位信息及录用、得分明细（截至{scores.end.isoformat()}）",
+        unit_items(ctx, scores),
+        ITEM_COLUMNS,
+        note="得分为该单位从这条信息得到的计分明细之和（录用分、批示加分、好信息加分、报送未录用分，"
+        "协作信息按份额）；按全年判断的条款和约稿不计入单条信息。",
+        empty="没有信息。",
+    )
+
+
+def unit_publications(ctx: Context, scores: Scores) -> pl.DataFrame:
+    """Per unit and publication: adoptions of items the unit leads or shares (up to the scores'
+    end), instructions, and the unit's points from them.
+
+    Points are the engine's: a department's are its adoption and instruction score lines (the
+    rule path of each names the publication: publications.list.<id>…); a district's item has no
+    shares and its adoption's value is the engine's valued adoption (the bureau website: 0).
+
+    Columns: unit, group, order, level, level_label, publication, adoptions, instructions,
+    points.
+    """
+    a = ctx.adoptions(scores.start, scores.end)
+    keys = ["unit", "publication_id"]
+    counts = (
+        a.drop("unit")
+        .join(ctx.ledger.shares.select("item_id", "unit"), on="item_id")
+        .group_by(*keys, "level", "pub_agency", "pub_title")
+        .agg(
+            pl.len().cast(pl.Int64).alias("adoptions"),
+            pl.col("instruction").sum().cast(pl.Int64).alias("instructions"),
+        )
+    )
+    dep = (
+        scores.score_lines.filter(pl.col("step").is_in(["adoption", "instruction"]))
+        .with_columns(
+            pl.col("rule")
+            .str.extract(r"^publications\.list\.(\d+)\.", 1)
+            .cast(pl.Int64)
+            .alias("publication_id")
+        )
+        .group_by(keys)
+        .agg(pl.col("points_u").sum().alias("pts_u"))
+    )
+    dis = (
+        a.filter(pl.col("kind") == "district")
+        .group_by(keys)
+        .agg(pl.col("value_u").sum().alias("pts_u"))
+    )
+    return (
+        counts.join(pl.concat([dep, dis]), on=keys, how="left")
+        .join(units_frame(ctx.rules), on="unit")
+        .with_columns(
+            publication_name(),
+            level_label(ctx.rules),
+            level_order().alias("_lv"),
+            (pl.col("pts_u").fill_null(0) / SCALE).alias("points"),
+        )
+        .sort(
+            ["order", "_lv", "adoptions", "publication_id"],
+            descending=[False, False, True, False],
+        )
+        .select(
+            "unit",
+            "group",
+            "order",
+            "level",
+            "level_label",
+            "publication",
+            "adoptions",
+            "instructions",
+            "points",
+        )
+    )
+
+
+def publications_table(ctx: Context, scores: Scores) -> Table:
+    return Table(
+        "刊物录用",
+        f"各单位信息被各刊物录用情况（截至{scores.end.isoformat()}）",
+        unit_publications(ctx, scores),
+        (
+            Column("unit", "单位"),
+            Column("level_label", "级别"),
+            Column("publication", "刊物"),
+            Column("adoptions", "录用篇次", "int"),
+            Column("instructions", "领导批示", "int"),
+            Column("points", "得分", "pts"),
+        ),
+        note="协作信息计入每个协作单位的录用篇次，得分按份额；区县信息按转报录用计分，局网站录用不计分。",
+        empty="没有录用。",
+    )
+
+
+def people_frame(scores: Scores, rules: Rules) -> pl.DataFrame:
+    """Everyone who writes for a unit or is on its roster, up to the scores' end: the engine's
+    `people` (items first-written and co-written, adopted items, 出彩 points, item points,
+    officer rank and prize), with the adoption rate.
+
+    Columns: the engine's `people` columns, plus group, order, adoption_rate, young_label.
+    """
+    return (
+        scores.people.join(units_frame(rules).select("unit", "group", "order"), on="unit")
+        .with_columns(
+            pl.when(pl.col("items_first_written") > 0)
+            .then(pl.col("adopted_items") / pl.col("items_first_written"))
+            .otherwise(None)
+            .alias("adoption_rate"),
+            yes_label("young").alias("young_label"),
+        )
+        .sort("order", "name")
+    )
+
+
+def people_table(scores: Scores, rules: Rules) -> Table:
+    return Table(
+        "撰稿人",
+        f"撰稿人、信息员的信息数和录用率（截至{scores.end.isoformat()}）",
+        people_frame(scores, rules),
+        (
+            Column("unit", "单位"),
+            Column("name", "姓名"),
+            Column("role", "角色"),
+            Column("young_label", "年轻干部"),
+            Column("items_first_written", "第一撰稿信息", "int"),
+            Column("items_cowritten", "参与撰稿信息", "int"),
+            Column("adopted_items", "第一撰稿被录用", "int"),
+            Column("adoption_rate", "录用率", "pct"),
+            Column("adoptions_city_plus", "市级以上录用篇次", "int"),
+            Column("chucai_points", "“出彩”加分", "int"),
+            Column("item_points", "信息得分", "pts"),
+            Column("prize", "优秀信息员"),
+        ),
+        note="录用率＝第一撰稿信息中被录用的篇数÷第一撰稿信息篇数；"
+        "角色“未登记”指不在人员名单中的撰稿人。",
+        empty="没有撰稿人。",
+    )
+
+
+def person_monthly(ctx: Context, scores: Scores) -> pl.DataFrame:
+    """Per person and month up to the scores' end: items first-written (by submission month),
+    of those the ones adopted (by the month of their first adoption), city-or-higher adoptions
+    and 出彩 points (the engine's people_monthly). Everyone with any of these in the period.
+
+    Columns: unit, name, month, label, items, adopted, adoptions_city_plus, chucai_points.
+    """
+    start, end = scores.start, scores.end
+    written = (
+        ctx.items(start, end)
+        .filter(pl.col("first_writer").is_not_null())
+        .with_columns(pl.col("submitted").dt.strftime("%Y-%m").alias("month"))
+        .group_by("unit", pl.col("first_writer").alias("name"), "month")
+        .agg(pl.len().cast(pl.Int64).alias("items"))
+    )
+    first = ctx.adoptions(start, end).group_by("item_id").agg(pl.col("adopted").min())
+    adopted = (
+        ctx.ledger.items.filter(pl.col("first_writer").is_not_null())
+        .join(first, on="item_id")
+        .with_columns(pl.col("adopted").dt.strftime("%Y-%m").alias("month"))
+        .group_by("unit", pl.col("first_writer").alias("name"), "month")
+        .agg(pl.len().cast(pl.Int64).alias("adopted"))
+    )
+    chucai = scores.people_monthly.select(
+        "unit",
+        "name",
+        "month",
+        pl.col("adoptions").cast(pl.Int64).alias("adoptions_city_plus"),
+        pl.col("chucai_points").cast(pl.Int64),
+    )
+    keys = ["unit", "name", "month"]
+    who = pl.concat([f.select("unit", "name") for f in (written, adopted, chucai)]).unique()
+    return (
+        who.join(months_frame(start, end), how="cross")
+        .join(written, on=keys, how="left")
+        .join(adopted, on=keys, how="left")
+        .join(chucai, on=keys, how="left")
+        .join(units_frame(ctx.rules).select("unit", "order"), on="unit")
+        .with_columns(
+            pl.col("items", "adopted", "adoptions_city_plus", "chucai_points").fill_null(0)
+        )
+        .sort("order", "name", "month")
+        .select(*keys, "label", "items", "adopted", "adoptions_city_plus", "chucai_points")
+    )
+
+
+def quarter_table(ctx: Context, end: date | None = None) -> Table:
+    """`quarter_comparison` as a table: every unit, quarter by quarter."""
+    df = quarter_comparison(ctx, end).with_columns(group_label(ctx.rules))
+    return Table(
+        "分季度比较",
+        "同类单位分季度比较（得分为本季度新增，完成率和排名按季末累计）",
+        df,
+        (
+            Column("group_label", "类别"),
+            Column("unit", "单位"),
+            Column("quarter_label", "季度"),
+            Column("submitted", "报送", "int"),
+            Column("adoptions", "录用篇次", "int"),
+            Column("points", "本季度得分", "pts"),
+            Column("total", "累计得分", "pts"),
+            Column("completion", "累计完成率", "pct"),
+            Column("rank", "类内排名", "int"),
+        ),
+        note="累计得分、完成率和排名为计分引擎在季末（或截至日）的结果：考核年度结束前不含按全年"
+        "判断的条款（基本任务、调研文章、区县报送任务），与季度通报一致；年度结束时含这些条款。",
+    )
+
+
+def plan_rows(ctx: Context, end: date | None = None) -> pl.DataFrame:
+    """Every plan row of the months up to `end` (default: the end of the year), with what
+    became of it: 已录用 (its item was adopted by `end`), 已报送，未录用, or 未报送 (no item, or
+    an item the ledger does not have by `end`) — `plans_vs_actual`'s fulfilled, row by row.
+
+    Columns: unit, order, month, seq, title, category, planned, contact, item_id, status,
+    status_label, submitted, publications.
+    """
+    start = ctx.rules.period.start
+    end = ctx.rules.period.end if end is None else end
+    items = ctx.ledger.items.filter(pl.col("submitted") <= end).select(
+        "item_id", "submitted", pl.lit(True).alias("_known")
+    )
+    adopted = (
+        ctx.adoptions(start, end)
+        .sort("adopted")
+        .group_by("item_id")
+        .agg(publication_name().str.join("；").alias("publications"))
+    )
+    return (
+        ctx.ledger.plans.join(months_frame(start, end).select("month"), on="month")
+        .join(items, on="item_id", how="left")
+        .join(adopted, on="item_id", how="left")
+        .join(units_frame(ctx.rules).select("unit", "order"), on="unit")
+        .with_columns(
+            pl.when(pl.col("publications").is_not_null())
+            .then(pl.lit("adopted"))
+            .when(pl.col("_known").fill_null(False))
+            .then(pl.lit("submitted"))
+            .otherwise(pl.lit("missing"))
+            .alias("status")
+        )
+        .with_columns(
+            pl.col("status")
+            .replace_strict(STATUS_LABELS, return_dtype=pl.String)
+            .alias("status_label"),
+            pl.col("publications").fill_null(""),
+        )
+        .sort("order", "month", "seq", "row")
+        .select(
+            "unit",
+            "order",
+            "month",
+            "seq",
+            "title",
+            "category",
+            "planned",
+            "contact",
+            "item_id",
+            "status",
+            "status_label",
+            "submitted",
+            "publications",
+        )
+    )
+
+
+def plan_rows_table(ctx: Context, end: date | None = None) -> Table:
+    day = ctx.rules.period.end if end is None else end
+    return Table(
+        "月度计划",
+        f"月度报送计划逐条落实情况（截至{day.isoformat()}）",
+        plan_rows(ctx, end),
+        (
+            Column("unit", "单位"),
+            Column("month", "月份"),
+            Column("seq", "序号", "int"),
+            Column("title", "报送要点"),
+            Column("category", "拟报送刊物"),
+            Column("contact", "联系人"),
+            Column("item_id", "信息编号"),
+            Column("status_label", "落实情况"),
+            Column("submitted", "报送日期", "date"),
+            Column("publications", "录用刊物"),
+        ),
+        note="“未报送”：计划表未填信息编号，或所填编号在台账中（截至该日）没有对应信息。",
+        empty="没有月度计划。",
+    )
+
+
+def adoption_delays(ctx: Context, scores: Scores) -> pl.DataFrame:
+    """Every adoption up to the scores' end with the days from the item's submission to it.
+
+    Columns: unit, order, item_id, level, level_label, publication, submitted, adopted, days.
+    """
+    return (
+        ctx.adoptions(scores.start, scores.end)
+        .join(units_frame(ctx.rules).select("unit", "order"), on="unit")
+        .with_columns(
+            publication_name(),
+            level_label(ctx.rules),
+            (pl.col("adopted") - pl.col("submitted")).dt.total_days().alias("days"),
+        )
+        .sort("order", "adopted", "item_id", "publication_id")
+        .select(
+            "unit",
+            "order",
+            "item_id",
+            "level",
+            "level_label",
+            "publication",
+            "submitted",
+            "adopted",
+            "days",
+        )
+    )
+
+
+def delay_summary(ctx: Context, scores: Scores) -> pl.DataFrame:
+    """Per unit with adoptions up to the scores' end: adoptions, items adopted, and the days
+    from submission to adoption (median, mean, longest).
+
+    Columns: unit, group, order, adoptions, items, median_days, mean_days, max_days.
+    """
+    return (
+        adoption_delays(ctx, scores)
+        .group_by("unit")
+        .agg(
+            pl.len().cast(pl.Int64).alias("adoptions"),
+            pl.col("item_id").n_unique().cast(pl.Int64).alias("items"),
+            pl.col("days").median().alias("median_days"),
+            pl.col("days").mean().alias("mean_days"),
+            pl.col("days").max().cast(pl.Int64).alias("max_days"),
+        )
+        .join(units_frame(ctx.rules).select("unit", "group", "order"), on="unit")
+        .sort("order")
+        .select(
+            "unit", "group", "order", "adoptions", "items", "median_days", "mean_days", "max_days"
+        )
+    )
+
+
+def delay_table(ctx: Context, scores: Scores) -> Table:
+    return Table(
+        "录用时长",
+        "各单位信息从报送到录用的天数",
+        delay_summary(ctx, scores).with_columns(group_label(ctx.rules)),
+        (
+            Column("unit", "单位"),
+            Column("group_label", "类别"),
+            Column("adoptions", "录用篇次", "int"),
+            Column("items", "录用信息", "int"),
+            Column("median_days", "中位数（天）", "pts"),
+            Column("mean_days", "平均（天）", "pts"),
+            Column("max_days", "最长（天）", "int"),
+        ),
+        note="按每次录用计：录用日期减报送日期。",
+        empty="没有录用。",
+    )
+
+
+def writer_gaps(ctx: Context, scores: Scores) -> pl.DataFrame:
+    """Per roster unit, up to the scores' end: items submitted, of those without a first
+    writer, and the writers named on its items who are not on the people roster (信息员 sheet).
+
+    Columns: unit, group, order, items, no_writer, no_writer_share, unregistered,
+    unregistered_names.
+    """
+    items = ctx.items(scores.start, scores.end)
+    counts = items.group_by("unit").agg(
+        pl.len().cast(pl.Int64).alias("items"),
+        pl.col("first_writer").is_null().sum().cast(pl.Int64).alias("no_writer"),
+    )
+    named = pl.concat(
+        [
+            items.select("unit", pl.col("first_writer").alias("name")),
+            items.select("unit", pl.col("other_writers").alias("name")).explode("name"),
+        ]
+    ).filter(pl.col("name").is_not_null() & (pl.col("name") != ""))
+    roster = ctx.ledger.people.select("unit", "name")
+    unregistered = (
+        named.unique()
+        .join(roster, on=["unit", "name"], how="anti")
+        .sort("name")
+        .group_by("unit")
+        .agg(
+            pl.len().cast(pl.Int64).alias("unregistered"),
+            pl.col("name").str.join("、").alias("unregistered_names"),
+        )
+    )
+    if roster.height == 0:  # no roster at all: nobody can be "not on it"
+        unregistered = unregistered.clear()
+    return (
+        units_frame(ctx.rules)
+        .select("unit", "group", "order")
+        .join(counts, on="unit", how="left")
+        .join(unregistered, on="unit", how="left")
+        .with_columns(
+            pl.col("items", "no_writer", "unregistered").fill_null(0),
+            pl.col("unregistered_names").fill_null(""),
+        )
+        .with_columns(
+            pl.when(pl.col("items") > 0)
+            .then(pl.col("no_writer") / pl.col("items"))
+            .otherwise(None)
+            .alias("no_writer_share")
+        )
+        .sort("order")
+        .select(
+            "unit",
+            "group",
+            "order",
+            "items",
+            "no_writer",
+            "no_writer_share",
+            "unregistered",
+            "unregistered_names",
+        )
+    )
+
+
+def writer_gaps_table(ctx: Context, scores: Scores) -> Table:
+    df = writer_gaps(ctx, scores).with_columns(
+        group_label(ctx.rules),
+        ((pl.col("no_writer") > 0) | (pl.col("unregistered") > 0)).alias("_mark"),
+    )
+    return Table(
+        "撰稿人缺失",
+        "缺少撰稿人的信息，及不在人员名单中的撰稿人",
+        df,
+        (
+            Column("unit", "单位"),
+            Column("group_label", "类别"),
+            Column("items", "报送信息", "int"),
+            Column("no_writer", "未填第一撰稿人", "int"),
+            Column("no_writer_share", "占比", "pct"),
+            Column("unregistered", "未登记撰稿人", "int"),
+            Column("unregistered_names", "未登记撰稿人姓名"),
+        ),
+        note="未填第一撰稿人的信息不计入任何人的信息数和“出彩”加分；未登记的撰稿人请补入信息员表。",
+        highlight="_mark",
+    )
+
+
+def ledger_overview(ctx: Context, scores: Scores) -> pl.DataFrame:
+    """Per sheet of the ledger: rows read, rows in the clean table, errors and warnings found.
+
+    Columns: sheet, rows_read, rows, errors, warnings.
+    """
+    led = ctx.ledger
+    tables = {
+        "报送": led.items,
+        "录用": led.adoptions,
+        "好信息": led.awards,
+        "约稿": led.commissions,
+        "月度计划": led.plans,
+        "信息员": led.people,
+    }
+    probs = scores.problems.group_by("sheet").agg(
+        (pl.col("severity") == "error").sum().cast(pl.Int64).alias("errors"),
+        (pl.col("severity") == "warning").sum().cast(pl.Int64).alias("warnings"),
+    )
+    base = pl.DataFrame(
+        {
+            "sheet": list(tables),
+            "rows_read": [int(led.rows_read.get(s, t.height)) for s, t in tables.items()],
+            "rows": [t.height for t in tables.values()],
+        },
+        schema={"sheet": pl.String, "rows_read": pl.Int64, "rows": pl.Int64},
+    )
+    return base.join(probs, on="sheet", how="left").with_columns(
+        pl.col("errors", "warnings").fill_null(0)
+    )
+
+
+def overview_table(ctx: Context, scores: Scores) -> Table:
+    return Table(
+        "台账概况",
+        f"台账概况：{ctx.ledger_path}",
+        ledger_overview(ctx, scores),
+        (
+            Column("sheet", "工作表"),
+            Column("rows_read", "读入行数", "int"),
+            Column("rows", "有效行数", "int"),
+            Column("errors", "错误", "int"),
+            Column("warnings", "警告", "int"),
+        ),
+        note="有效行数为核对后参与计分的行；重复录用等只计一次的行以警告列出。",
+    )
