@@ -1,5 +1,5 @@
-"""The command line: `kaohe score | validate | explain | sample | report | explore | kernel |
-simulate | sweep` (also `python -m kaohe`).
+"""The command line: `kaohe score | validate | explain | sample | template | names | report |
+explore | kernel | simulate | sweep` (also `python -m kaohe`).
 
 Messages to the user are Chinese; errors never show a Python traceback.
 """
@@ -432,6 +432,60 @@ def sample(
         raise UserError(str(err), code=1) from None
     n = sheets["报送"].height
     out_console.print(Text(f"已生成模拟台账（种子 {seed}，{n} 条信息）：{display_path(out)}"))
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Option("--out", help="输出的台账模板，以 .xlsx 结尾")],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="规则文件（下拉列表和名称表取自其中）")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="--out 已存在时替换它（默认拒绝覆盖）")
+    ] = False,
+) -> None:
+    """生成空白台账模板：六张工作表的列名、格式和下拉列表，附填表说明和名称表。不会覆盖已有的文件（除非加 --force）。"""
+    from kaohe.ledger.template import save_template, template_refusal
+    from kaohe.outdir import OutputError, display_path
+
+    refusal = template_refusal(out)
+    if refusal:
+        raise UserError(refusal)
+    rl = load_rules(rules)
+    try:
+        save_template(rl, out, force)
+    except OutputError as err:
+        raise UserError(str(err), code=1) from None
+    out_console.print(Text(f"已生成台账模板（{rl.meta.title}）：{display_path(out)}"))
+
+
+@app.command()
+def names(
+    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="以 CSV（UTF-8，逗号分隔）写到标准输出")
+    ] = False,
+) -> None:
+    """列出台账可用的名称及其别名：单位（类别、基本任务分）、录用单位、刊物（分值、录用方式）、好信息评选、约稿下达方等。"""
+    from kaohe.ledger.template import names_table
+
+    table = names_table(load_rules(rules))
+    if as_csv:
+        sys.stdout.write(table.write_csv(line_terminator="\n"))
+        return
+    if not out_console.is_terminal:  # plain lines, one a name, cells separated by tabs
+        rows = table.fill_null("").iter_rows()
+        lines = ["\t".join(table.columns), *("\t".join(row) for row in rows)]
+        out_console.file.write("\n".join(lines) + "\n")
+        return
+    for (category,), part in table.group_by("类别", maintain_order=True):
+        shown = [c for c in part.columns[1:] if part[c].is_not_null().any()]
+        grid = Table(title=Text(f"{category}（{part.height} 个）"), title_justify="left")
+        for c in shown:
+            grid.add_column(c, overflow="fold")
+        for row in part.select(shown).fill_null("").iter_rows():
+            grid.add_row(*(Text(v) for v in row))
+        out_console.print(grid)
 
 
 @app.command()

@@ -1945,16 +1945,17 @@ def sample_format(out: Path) -> Literal["csv", "xlsx"]:
     )
 
 
-def _replaceable(force: bool) -> Callable[[Path, str], str | None]:
-    """May a sample replace what is at `out`? Never without --force (it may be the office's
-    real ledger); with --force a file, or a folder holding only CSV files."""
+def replaceable(force: bool, command: str = "kaohe sample") -> Callable[[Path, str], str | None]:
+    """May a sample (or `command`'s ledger file) replace what is at `out`? Never without
+    --force (it may be the office's real ledger); with --force a file, or a folder holding only
+    CSV files."""
 
     def check(real: Path, shown: str) -> str | None:
         if not os.path.lexists(real):
             return None
         if not force:
             return (
-                f"{shown} 已存在：kaohe sample 不会覆盖已有的文件或文件夹（它可能是真实的台账）。"
+                f"{shown} 已存在：{command} 不会覆盖已有的文件或文件夹（它可能是真实的台账）。"
                 "请用 --out 换一个新位置；确认要整体替换时加 --force"
             )
         if real.is_dir():
@@ -1977,7 +1978,7 @@ def sample_output(out: Path, force: bool = False) -> Iterator[Staging]:
     beside `out`, swapped in whole when the block ends. An existing `out` is replaced only with
     `force`. Refusals and write failures raise OutputError (ValueError for a bad suffix)."""
     kind: Literal["folder", "file"] = "folder" if sample_format(out) == "csv" else "file"
-    with publish(out, _replaceable(force), kind=kind) as stage:
+    with publish(out, replaceable(force), kind=kind) as stage:
         yield stage
 
 
