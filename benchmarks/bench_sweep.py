@@ -24,7 +24,8 @@ HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "data" / "raw" / "2022"
 REPEAT = 7
 PATHS = {
-    "department.unadopted.cap_share_of_base": [Decimal(i) / 100 for i in range(1000)],
+    # a share admits only 0.00..1.00 (101 values): the 1,000 values sweep the unadopted points
+    "department.unadopted.points_each": [Decimal(i) / 100 for i in range(1000)],
     "publications.list[市委办公室《工作交流》].points": [Decimal(i) / 10 for i in range(1000)],
     "groups.list[B].base": [Decimal(50 + i) for i in range(1000)],
 }

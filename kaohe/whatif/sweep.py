@@ -11,8 +11,11 @@ which arrays the path moves and by how much, and evaluates the totals for all N 
 Where that does not hold (a non-numeric rule, or a ledger with one item recorded under two
 forms of the same publication while the swept value changes publication values, where the
 better form may change with the value), the sweep falls back to scoring each value in full
-and says so. The value at the baseline always equals the baseline scoring (tested), and so do
-the other values (tested against full scoring on the sample for many paths).
+and says so. The choices of the rules are the engine's: what an adoption is worth (under
+`instruction_scope`, the district groups) comes from `publication_table`, which adoptions
+are doubled from `valued_adoptions`, the level task from `level_task`. The totals equal full
+scoring at every numeric rule, and with each choice switch flipped
+(tests/test_sweep_every_rule.py).
 """
 
 from __future__ import annotations
@@ -74,55 +77,27 @@ def rule_arrays(rules: Rules) -> dict[str, np.ndarray]:
 
     Points are in 1/SCALE point; ratios (multiples, shares of base, the adjustment factor,
     the multiplier) in hundredths. Keys are stable for a given roster and publication list.
+    What an adoption is worth — 附件1 points, the instruction bonus under `instruction_scope`,
+    a district's value per full or compiled adoption, per example and for 领导批示 — is read
+    from the engine's `publication_table`, one value per (publication, form): the engine
+    alone applies the scope choice and the district groups. Each of those values is affine
+    in any one rule value (the bonus is multiple × points), as the sweep needs.
     """
     units = unit_table(rules)
     pubs = publication_table(rules)
-    d = rules.district.adoptions
-    gi = {g.name: i for i, g in enumerate(d.groups)}
-    dgroup: list[int] = []
-    dclass: list[int] = []  # 0 none, 1 full, 2 compiled, 3 examples
-    mult_ins: list[int] = []
-    fixed_ins: list[int] = []
-    has_mult: list[int] = []
-    active_ins: list[int] = []
-    scope = rules.instruction_scope.choice
-    for r in pubs.iter_rows(named=True):
-        p = rules.publications.list[r["publication_id"]]
-        ins = p.instruction
-        active = ins is not None and not (ins.via_level_block and scope != "level_block")
-        has_mult.append(int(ins is not None and ins.multiple is not None))
-        mult_ins.append(_c(ins.multiple) if ins is not None and ins.multiple is not None else 0)
-        fixed_ins.append(to_units(ins.fixed) if ins is not None and ins.fixed is not None else 0)
-        active_ins.append(int(active))
-        dgroup.append(gi.get(r["d_group"], -1) if r["d_group"] is not None else -1)
-        form = r["form"]
-        dclass.append(
-            1
-            if form in d.full_forms
-            else 2
-            if form in d.compiled_forms
-            else 3
-            if form in d.examples_forms
-            else 0
-        )
+
+    def per_pf(col: str) -> np.ndarray:
+        return pubs[col].to_numpy().astype(np.int64)
+
     dep = rules.department
     issuers = [i.name for i in rules.commission_issuers.list]
     return {
-        "pf_points": pubs["points_u"].to_numpy().astype(np.int64),
-        "pf_mult_ins": np.array(mult_ins, dtype=np.int64),
-        "pf_fixed_ins": np.array(fixed_ins, dtype=np.int64),
-        "pf_has_mult": np.array(has_mult, dtype=np.int64),
-        "pf_active_ins": np.array(active_ins, dtype=np.int64),
-        "pf_dgroup": np.array(dgroup, dtype=np.int64),
-        "pf_dclass": np.array(dclass, dtype=np.int64),
-        "dg_full": np.array([to_units(g.full) for g in d.groups], dtype=np.int64),
-        "dg_compiled": np.array([to_units(g.compiled) for g in d.groups], dtype=np.int64),
-        "dg_instr_full": np.array([to_units(g.instruction_full) for g in d.groups], dtype=np.int64),
-        "dg_instr_compiled": np.array(
-            [to_units(g.instruction_compiled) for g in d.groups], dtype=np.int64
-        ),
-        "examples_each": np.array(to_units(d.examples_each), dtype=np.int64),
-        "multiplier": np.array(_c(d.central.multiplier), dtype=np.int64),
+        "pf_points": per_pf("points_u"),
+        "pf_bonus": per_pf("bonus_u"),
+        "pf_d_base": per_pf("d_base_u"),
+        "pf_d_example": per_pf("d_per_example_u"),
+        "pf_d_instr": per_pf("d_instr_u"),
+        "multiplier": np.array(_c(rules.district.adoptions.central.multiplier), dtype=np.int64),
         "award_points": np.array([to_units(a.points) for a in dep.awards.list], dtype=np.int64),
         "base": units["base_u"].to_numpy().astype(np.int64),
         "task_city_items": units["task_city_items"].to_numpy().astype(np.int64),
@@ -301,9 +276,6 @@ def evaluate(
     leading axis of n variants; the others are shared by all variants."""
     N = n
 
-    def A(key: str) -> np.ndarray:
-        return arr[key]
-
     def V(key: str) -> np.ndarray:
         """Rule array with a leading axis of variants: (N, *shape)."""
         a = arr[key]
@@ -314,11 +286,7 @@ def evaluate(
     dep = (f.units["kind"] == "department").to_numpy()
     dist = ~dep
     # adoption and instruction points (departments)
-    P = V("pf_points")  # N × pf
-    bonus = np.where(V("pf_has_mult") == 1, V("pf_mult_ins") * P // 100, V("pf_fixed_ins")) * V(
-        "pf_active_ins"
-    )
-    total = (P @ f.dep_share.T) // 100 + (bonus @ f.dep_share_ins.T) // 100  # N × units
+    total = (V("pf_points") @ f.dep_share.T) // 100 + (V("pf_bonus") @ f.dep_share_ins.T) // 100
     total = total + (V("award_points") @ f.award_share.T) // 100
     # unadopted, capped
     base = V("base")  # N × units
@@ -330,19 +298,7 @@ def evaluate(
     total = total + dep * (V("commission_penalty") @ f.missed.T)
     total = total + dist * (f.missed_any[None, :] * V("district_commission")[:, None])
     # district adoptions
-    g = A("pf_dgroup")
-    cls = A("pf_dclass")
-    safe_g = np.where(g >= 0, g, 0)
-
-    def by_pf(key: str) -> np.ndarray:
-        vals = V(key)  # N × groups
-        return vals[:, safe_g] * (g >= 0)
-
-    full, comp = by_pf("dg_full"), by_pf("dg_compiled")
-    ifull, icomp = by_pf("dg_instr_full"), by_pf("dg_instr_compiled")
-    d_base = np.where(cls == 1, full, np.where(cls == 2, comp, 0))  # N × pf
-    d_ins = np.where(cls == 1, ifull, np.where(cls == 2, icomp, 0))
-    d_ex = np.where(cls == 3, 1, 0)[None, :] * V("examples_each")[:, None]
+    d_base, d_ex, d_ins = V("pf_d_base"), V("pf_d_example"), V("pf_d_instr")  # N × pf
     mult = np.stack([np.full(N, 100, dtype=np.int64), V("multiplier")], axis=1)  # N × 2
     for dbl in (0, 1):
         value = (
@@ -361,6 +317,8 @@ def _annual(
 ) -> np.ndarray:
     c = f.counts
     lt = level_task(rules)
+    # The engine reads this switch inside `count_tasks`, which it does not export; the lines
+    # below mirror it (and are checked against it with the switch flipped).
     central_extra = rules.department.extra.central_counts_as_provincial.choice
     out = np.zeros((N, f.units.height), dtype=np.int64)
     complete = np.ones((N, f.units.height), dtype=bool)
@@ -544,9 +502,7 @@ def sweep(
         probe_value = candidate
         break
     moved = [k for k in base_arr if not np.array_equal(base_arr[k], probe[k])]
-    touches_pubs = any(
-        k.startswith(("pf_", "dg_")) or k in ("examples_each", "multiplier") for k in moved
-    )
+    touches_pubs = any(k.startswith("pf_") or k == "multiplier" for k in moved)
     method = "vectorised"
     units = f.units
     if f.two_forms and touches_pubs:
