@@ -124,6 +124,26 @@ def _with_items(ledger: Ledger, items: pl.DataFrame) -> pl.DataFrame:
     return adoptions.with_columns(items.select(ITEM_COLUMNS)[positions].get_columns())
 
 
+def _with_values(a: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """`a` left-joined with the publication table on (publication_id, form): each adoption's
+    row of the table gathered at one integer (publication × forms + form) from a grid of
+    every pair, cheaper than a join on a text column. A pair the table lacks gives nulls."""
+    forms = table["form"].unique(maintain_order=True)
+    code = {f: i for i, f in enumerate(forms)}
+    n_pubs = (table["publication_id"].max() or 0) + 1  # type: ignore[operator]
+    grid = (
+        pl.DataFrame({"publication_id": range(n_pubs)}, schema={"publication_id": pl.Int64})
+        .join(forms.to_frame(), how="cross")
+        .join(table, on=["publication_id", "form"], how="left", maintain_order="left")
+    )
+    pid = pl.col("publication_id")
+    key = pl.when(pid.is_between(0, n_pubs - 1)).then(
+        pid * len(code) + pl.col("form").replace_strict(code, default=None, return_dtype=pl.Int64)
+    )
+    values = grid.drop("publication_id", "form")[a.select(key).to_series()]
+    return a.with_columns(values.get_columns())
+
+
 def valued_adoptions(
     ledger: Ledger, rules: Rules, items: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -140,9 +160,7 @@ def valued_adoptions(
     commissions = ledger.commissions.select(
         "commission_id", pl.col("issuer").alias("commission_issuer")
     )
-    a = _with_items(ledger, items).join(
-        publication_table(rules), on=["publication_id", "form"], how="left"
-    )
+    a = _with_values(_with_items(ledger, items), publication_table(rules))
     if commissions.height:
         a = a.join(commissions, on="commission_id", how="left")
     else:
