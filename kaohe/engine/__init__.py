@@ -30,7 +30,7 @@ from kaohe.engine.common import (
     unit_table,
     window_of,
 )
-from kaohe.engine.department import LevelTask, level_counts, level_task
+from kaohe.engine.department import LevelTask, count_tasks, level_counts, level_task
 from kaohe.engine.outcomes import class_rank, department_adjustment, district_assessment
 from kaohe.engine.people import ITEM_STEPS
 from kaohe.engine.steps import (
@@ -56,6 +56,7 @@ __all__ = [
     "Scores",
     "Window",
     "class_rank",
+    "count_tasks",
     "department_adjustment",
     "district_assessment",
     "fmt_points",

@@ -13,9 +13,9 @@ forms of the same publication while the swept value changes publication values, 
 better form may change with the value), the sweep falls back to scoring each value in full
 and says so. The choices of the rules are the engine's: what an adoption is worth (under
 `instruction_scope`, the district groups) comes from `publication_table`, which adoptions
-are doubled from `valued_adoptions`, the level task from `level_task`. The totals equal full
-scoring at every numeric rule, and with each choice switch flipped
-(tests/test_sweep_every_rule.py).
+are doubled from `valued_adoptions`, the count tasks (required, short, extras) from
+`count_tasks`. The totals equal full scoring at every numeric rule, and with each choice
+switch flipped (tests/test_sweep_every_rule.py).
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ import numpy as np
 import polars as pl
 
 from kaohe.engine import (
+    TASK_LEVELS,
     class_rank,
+    count_tasks,
     in_window,
     items_with_units,
     level_counts,
-    level_task,
     overdue,
     publication_table,
     score,
@@ -315,32 +316,30 @@ def evaluate(
 def _annual(
     f: Facts, V: Any, rules: Rules, N: int, dep: np.ndarray, dist: np.ndarray
 ) -> np.ndarray:
-    c = f.counts
-    lt = level_task(rules)
-    # The engine reads this switch inside `count_tasks`, which it does not export; the lines
-    # below mirror it (and are checked against it with the switch flipped).
-    central_extra = rules.department.extra.central_counts_as_provincial.choice
-    out = np.zeros((N, f.units.height), dtype=np.int64)
-    complete = np.ones((N, f.units.height), dtype=bool)
-    shorts = {}
-    for lv in ("city", "provincial"):
-        ti = V(f"task_{lv}_items")
-        ts = V(f"task_{lv}_suggestion")
-        req = lt.required(ti, ts)
-        got = c[lt.counted(lv)][None, :]
-        si = np.maximum(req - got, 0)
-        ss = np.maximum(ts - c[f"n_{lv}_suggestion"][None, :], 0)
-        shorts[lv] = (si, ss, req, got)
-        complete &= (si == 0) & (ss == 0)
-    for lv in ("city", "provincial"):
-        si, ss, req, got = shorts[lv]
-        out += si * V(f"short_{lv}_items")[:, None] + ss * V(f"short_{lv}_suggestion")[:, None]
-        extra = np.maximum(got - req, 0)
-        if lv == "provincial" and not central_extra:
-            got_nc = c[lt.counted(lv, noncentral=True)][None, :]
-            remaining = np.maximum(req - (got - got_nc), 0)
-            extra = np.minimum(extra, np.maximum(got_nc - remaining, 0))
-        out += complete * extra * V(f"extra_{lv}")[:, None]
+    n_u = f.units.height
+    out = np.zeros((N, n_u), dtype=np.int64)
+    # The engine's count tasks, on one row per (variant, unit): the rules' choices (the level
+    # task, central adoptions as provincial extras) are read there only.
+    tasks_in = pl.DataFrame(
+        {
+            "_r": np.arange(N * n_u, dtype=np.int64),
+            "unit": np.tile(f.units["unit"].to_numpy(), N),
+            "kind": np.tile(f.units["kind"].to_numpy(), N),
+            **{
+                f"task_{lv}_{k}": np.ascontiguousarray(V(f"task_{lv}_{k}")).ravel()
+                for lv in TASK_LEVELS
+                for k in ("items", "suggestion")
+            },
+        }
+    )
+    counts = pl.DataFrame({"unit": f.units["unit"], **f.counts})
+    tasks = count_tasks(counts, tasks_in, rules)
+    rows = tasks["_r"].to_numpy()
+    variant = rows // n_u
+    flat = out.reshape(-1)  # a view: (variant, unit) row order
+    for lv in TASK_LEVELS:
+        for col in (f"short_{lv}_items", f"short_{lv}_suggestion", f"extra_{lv}"):
+            flat[rows] += tasks[col].to_numpy() * V(col)[variant]
     research_short = f.research[None, :] < V("research_required")[:, None]
     out += research_short * V("research_penalty")[:, None]
     out = out * dep
