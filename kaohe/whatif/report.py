@@ -22,7 +22,7 @@ from kaohe.present.charts import (
     text,
 )
 from kaohe.present.render import Html, esc, ledger_date
-from kaohe.present.views import Column, Table
+from kaohe.present.views import Column, Table, capped
 from kaohe.rules.models import Rules
 from kaohe.whatif.scenario import Scenario, load_scenario, scenario_rules
 from kaohe.whatif.simulate import Comparison, compare
@@ -194,16 +194,10 @@ def clause_table(r: SimulationReport) -> Table:
 
 
 def lines_table(r: SimulationReport, limit: int = 200) -> Table:
-    df = r.comparison.lines_changed
-    note = (
-        f"共 {df.height} 条，仅列前 {limit} 条；全部见 lines_changed.csv。"
-        if df.height > limit
-        else None
-    )
-    return Table(
+    table = Table(
         name="变动明细",
         title="发生变化的计分明细（按单位、信息或约稿）",
-        frame=df.head(limit),
+        frame=r.comparison.lines_changed,
         columns=(
             Column("unit", "单位"),
             Column("step", "计分项"),
@@ -213,9 +207,9 @@ def lines_table(r: SimulationReport, limit: int = 200) -> Table:
             Column("scenario", "情景", "pts"),
             Column("delta", "变化", "pts"),
         ),
-        note=note,
         empty="没有任何计分明细发生变化。",
     )
+    return capped(table, limit, "全部见同一文件夹中的 lines_changed.csv")
 
 
 def prizes_table(r: SimulationReport) -> Table:
