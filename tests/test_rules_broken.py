@@ -28,6 +28,32 @@ from kaohe.whatif.sweep import parse_values, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = DEFAULT_RULES.read_text(encoding="utf-8")
+# The shipped quarters list names and labels only (their dates follow from the period); the
+# quarter tests break dates written out in full, as a rules file may still write them.
+DERIVED_QUARTERS = """    assessment:
+      - {name: Q1, label: 第一季度}
+      - {name: Q2, label: 第二季度}
+      - {name: Q3, label: 第三季度}
+      - {name: Q4, label: 第四季度}
+    calendar:
+      - {name: Q1, label: 第一季度}
+      - {name: Q2, label: 第二季度}
+      - {name: Q3, label: 第三季度}
+      - {name: Q4, label: 第四季度}
+"""
+WRITTEN_QUARTERS = """    assessment:
+      - {name: Q1, label: 第一季度, start: 2021-12-01, end: 2022-02-28}
+      - {name: Q2, label: 第二季度, start: 2022-03-01, end: 2022-05-31}
+      - {name: Q3, label: 第三季度, start: 2022-06-01, end: 2022-08-31}
+      - {name: Q4, label: 第四季度, start: 2022-09-01, end: 2022-11-30}
+    calendar:
+      - {name: Q1, label: 第一季度, start: 2021-12-01, end: 2022-03-31}
+      - {name: Q2, label: 第二季度, start: 2022-04-01, end: 2022-06-30}
+      - {name: Q3, label: 第三季度, start: 2022-07-01, end: 2022-09-30}
+      - {name: Q4, label: 第四季度, start: 2022-10-01, end: 2022-11-30}
+"""
+assert SHIPPED.count(DERIVED_QUARTERS) == 1
+WRITTEN = SHIPPED.replace(DERIVED_QUARTERS, WRITTEN_QUARTERS)
 SCENARIOS = sorted((ROOT / "params" / "scenarios").glob("*.yaml"))
 
 
@@ -38,9 +64,10 @@ def line_of(text: str, needle: str, nth: int = 0) -> int:
 
 
 def broken(tmp_path: Path, old: str, new: str, name: str = "2022.yaml") -> tuple[Path, str]:
-    """The shipped rules with the one occurrence of `old` replaced by `new`."""
-    assert SHIPPED.count(old) == 1, f"{old!r} should occur once in the shipped rules"
-    text = SHIPPED.replace(old, new)
+    """The shipped rules (with the quarters' dates written out) with the one occurrence of
+    `old` replaced by `new`."""
+    assert WRITTEN.count(old) == 1, f"{old!r} should occur once in the shipped rules"
+    text = WRITTEN.replace(old, new)
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     return p, text
@@ -309,9 +336,9 @@ def test_an_overlap_between_quarters_is_refused(tmp_path: Path) -> None:
 def test_quarters_out_of_order_are_refused(tmp_path: Path) -> None:
     q2 = "      - {name: Q2, label: 第二季度, start: 2022-03-01, end: 2022-05-31}\n"
     q3 = f"      - {Q3}\n"
-    assert SHIPPED.count(q2 + q3) == 1
+    assert WRITTEN.count(q2 + q3) == 1
     p = tmp_path / "2022.yaml"
-    p.write_text(SHIPPED.replace(q2 + q3, q3 + q2), encoding="utf-8")
+    p.write_text(WRITTEN.replace(q2 + q3, q3 + q2), encoding="utf-8")
     message = refused(p)
     assert "quarters.options.assessment.2.start: 季度 Q2 排在 Q3 之后却更早开始" in message
     assert "请按时间顺序排列" in message
@@ -525,11 +552,17 @@ def test_an_unknown_scenario_path_names_the_line(tmp_path: Path) -> None:
 
 
 def test_a_problem_away_from_the_change_names_the_base_file_line(tmp_path: Path) -> None:
-    p = scenario(tmp_path, "  quarters.options.calendar.1.end: 2022-06-20\n")
+    base = tmp_path / "written.yaml"
+    base.write_text(WRITTEN, encoding="utf-8")
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        f"name: 测试\nbase: {base}\nchanges:\n  quarters.options.calendar.1.end: 2022-06-20\n",
+        encoding="utf-8",
+    )
     message = scenario_refused(p)
-    n = line_of(SHIPPED, CAL_Q3)
+    n = line_of(WRITTEN, CAL_Q3)
     assert (
-        f"quarters.options.calendar.2.start（基准规则文件 {DEFAULT_RULES} 第 {n} 行）: "
+        f"quarters.options.calendar.2.start（基准规则文件 {base} 第 {n} 行）: "
         "季度 Q2 与 Q3 之间有空档：2022-06-21 至 2022-06-30 不属于任何季度"
     ) in message
 

@@ -19,7 +19,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
@@ -675,6 +675,51 @@ class Rules(Strict):
     plans: Plans
     ledger_checks: LedgerChecks
 
+    @model_validator(mode="before")
+    @classmethod
+    def _quarter_dates(cls, data: Any) -> Any:
+        """Quarters of an option whose dates follow from the period (assessment, calendar) may
+        leave them out: they are computed here (checked against written ones after)."""
+        from kaohe.rules.periods import quarter_dates
+
+        if not isinstance(data, dict):
+            return data
+        period, quarters = data.get("period"), data.get("quarters")
+        if not isinstance(period, dict) or not isinstance(quarters, dict):
+            return data
+        start, end = period.get("start"), period.get("end")
+        options = quarters.get("options")
+        if not (_a_date(start) and _a_date(end) and isinstance(options, dict)):
+            return data
+        filled: dict[Any, Any] = {}
+        problems: list[tuple[Loc, str]] = []
+        for option, listed in options.items():
+            derived = quarter_dates(str(option), start, end)
+            if (
+                derived is None
+                or not isinstance(listed, list)
+                or not all(isinstance(q, dict) for q in listed)
+                or all("start" in q and "end" in q for q in listed)
+            ):
+                filled[option] = listed
+                continue
+            if len(listed) != len(derived):
+                problems.append(
+                    (
+                        ("quarters", "options", option),
+                        f"考核周期 {start} 至 {end} 按 {option} 划分为 {len(derived)} 个季度，"
+                        f"这里列了 {len(listed)} 个：请列出 {len(derived)} 个季度的 name 和 label"
+                        "（起止日期按考核周期自动推算）",
+                    )
+                )
+                continue
+            filled[option] = [
+                {"start": s, "end": e, **q} for q, (s, e) in zip(listed, derived, strict=True)
+            ]
+        if problems:
+            raise _Problems(problems)
+        return {**data, "quarters": {**quarters, "options": filled}}
+
     @model_validator(mode="after")
     def _cross_references(self) -> Rules:
         problems: list[tuple[Loc, str]] = []
@@ -739,7 +784,8 @@ class Rules(Strict):
             if c not in issuers:
                 problems.append(((*central, "commission_issuers"), f"未知的下达方 {c!r}"))
         for option, quarters in self.quarters.options.items():
-            problems += _tiling(self.period, option, quarters)
+            tiling = _tiling(self.period, option, quarters)
+            problems += tiling or _as_derived(self.period, option, quarters)
         if problems:
             raise _Problems(problems)
         return self
@@ -790,6 +836,36 @@ def _unique(problems: list[tuple[Loc, str]], loc: Loc, names: list[str], key: st
             shown = n.replace("|", "") if key == "agency" else n
             problems.append(((*loc, i, key), f"名称重复 {shown!r}"))
         seen.add(n)
+
+
+def _a_date(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _as_derived(period: Period, option: str, quarters: list[Quarter]) -> list[tuple[Loc, str]]:
+    """Dates written for an option whose dates follow from the period must be those dates."""
+    from kaohe.rules.periods import quarter_dates
+
+    derived = quarter_dates(option, period.start, period.end)
+    loc: Loc = ("quarters", "options", option)
+    if derived is None:
+        return []
+    how = f"考核周期 {period.start} 至 {period.end} 按 {option} 划分"
+    fix = "删去各季度的 start 和 end（起止日期按考核周期自动推算），或改为"
+    if len(derived) != len(quarters):
+        return [(loc, f"{how}为 {len(derived)} 个季度，这里列了 {len(quarters)} 个")]
+    out: list[tuple[Loc, str]] = []
+    for i, (q, (start, end)) in enumerate(zip(quarters, derived, strict=True)):
+        for key, written, wanted in (("start", q.start, start), ("end", q.end, end)):
+            if written != wanted:
+                what = "开始" if key == "start" else "结束"
+                out.append(
+                    (
+                        (*loc, i, key),
+                        f"季度 {q.name} 的{what}日期 {written} 与{how}推算的 {wanted} 不一致：{fix} {wanted}",
+                    )
+                )
+    return out
 
 
 def _tiling(period: Period, option: str, quarters: list[Quarter]) -> list[tuple[Loc, str]]:
@@ -1065,14 +1141,44 @@ def read_yaml(path: Path, what: str, hint: str, error: type[RulesError] = RulesE
 # ---- validating -----------------------------------------------------------------------------
 
 
-class RulesMapping(dict[str, Any]):
-    """A rules file as read (plain data), remembering its file and the line of each path, so
-    the errors of `rules_from_mapping` can name the line. Copies keep both."""
+@dataclass(frozen=True)
+class Origin:
+    """Where a value of a rules mapping was written: the file, the line and, for a value an
+    overlay (kaohe/rules/overlay.py) set, the change as written."""
 
-    def __init__(self, data: dict[str, Any], lines: Lines, source: str) -> None:
+    source: str
+    line: int | None
+    label: str | None = None
+    # the label names the value itself (a change's own path), not a value inside what it wrote
+    exact: bool = True
+
+
+Origins = dict[Loc, Origin]
+
+
+class RulesMapping(dict[str, Any]):
+    """A rules file as read (plain data; an overlay resolved on its base), remembering its file,
+    the line of each path in it (`lines`), where each value was written (`origins`, across an
+    overlay's base files) and the files it was read from (`files`, base first), so that the
+    errors of `rules_from_mapping` can name the file and line. Copies keep all of them."""
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        lines: Lines,
+        source: str,
+        origins: Origins | None = None,
+        files: tuple[Path, ...] | None = None,
+    ) -> None:
         super().__init__(data)
         self.lines = lines
         self.source = source
+        self.origins: Origins = (
+            origins
+            if origins is not None
+            else {loc: Origin(source, line) for loc, line in lines.items()}
+        )
+        self.files: tuple[Path, ...] = files if files is not None else (Path(source),)
 
 
 @dataclass(frozen=True)
@@ -1181,16 +1287,41 @@ def rules_from_mapping(data: Any, source: str = "<内存>", lines: Lines | None 
         raise RulesError(f"规则文件 {source} 的顶层应为一组“键: 值”，实际为 {_show(data)}")
     rules, problems = validate_rules(data)
     if rules is None:
+        header = f"规则文件 {source} 有误："
+        origins = getattr(data, "origins", None)
+        if lines is None and origins is not None:
+            from kaohe.rules.overlay import describe_problems
+
+            top = getattr(data, "source", source)
+            raise RulesError("\n".join([header, *describe_problems(problems, origins, top)]))
         if lines is None:
             lines = getattr(data, "lines", None)
-        raise RulesError(format_problems(f"规则文件 {source} 有误：", problems, lines))
+        raise RulesError(format_problems(header, problems, lines))
     return rules
 
 
-def read_rules_mapping(path: str | Path) -> RulesMapping:
+def read_rules_mapping(path: str | Path, _chain: tuple[Path, ...] = ()) -> RulesMapping:
+    """A rules file as plain data with the lines of its values. A file written on a base
+    (`base:` with `changes:`, `add:`, `remove:`, see kaohe/rules/overlay.py) is resolved on its
+    base, through any chain of bases; a chain that comes back to a file is an error."""
     p = Path(path)
-    data, lines = read_yaml_lines(p, "规则文件", "请检查路径，默认规则文件为 params/2022.yaml")
-    return RulesMapping(data, lines, str(p))
+    data, lines = read_yaml_lines(
+        p, "规则文件", "请检查路径，规则文件在 params/ 中（如 params/2022.yaml）"
+    )
+    if "base" not in data:
+        return RulesMapping(data, lines, str(p))
+    from kaohe.rules.overlay import OverlayError, apply_overlay, read_overlay
+
+    overlay = read_overlay(data, lines, p)
+    here = p.resolve()
+    chain = (*_chain, here)
+    if overlay.base in chain:
+        files = [*chain[chain.index(overlay.base) :], overlay.base]
+        raise OverlayError(
+            f"{overlay.where('base')}：基准规则文件形成循环（{' → '.join(f.name for f in files)}）："
+            "最早的年度（如 2022.yaml）应写出全部规则、不写 base，其余年度的 base 指向上一年度"
+        )
+    return apply_overlay(read_rules_mapping(overlay.base, chain), overlay)
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -1200,8 +1331,20 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 
 def rules_fingerprint(path: str | Path | None = None) -> str:
+    """The sha256 of the rules file; of a file written on a base, the sha256 of the sha256s of
+    every file of its chain (base first), so that a change to the base changes it too."""
     p = Path(path) if path is not None else DEFAULT_RULES
-    return hashlib.sha256(p.read_bytes()).hexdigest()
+    own = hashlib.sha256(p.read_bytes()).hexdigest()
+    try:
+        files = read_rules_mapping(p).files
+    except RulesError:
+        return own
+    if len(files) <= 1:
+        return own
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(hashlib.sha256(f.read_bytes()).hexdigest().encode() + b"\n")
+    return digest.hexdigest()
 
 
 def to_units(value: Decimal | int) -> int:

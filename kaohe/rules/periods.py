@@ -6,9 +6,49 @@ report views.
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from datetime import date, timedelta
 
 from kaohe.rules.models import Quarter, Rules
+
+# The quarter options whose dates follow from the period (五 1): a rules file lists only their
+# names and labels. assessment: successive three-month blocks from the period's first day;
+# calendar: natural quarters, the months before the first natural quarter (December of the
+# year before) folded into the first.
+DERIVED_OPTIONS = ("assessment", "calendar")
+
+
+def _plus_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day where it has no such day)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def quarter_dates(option: str, start: date, end: date) -> list[tuple[date, date]] | None:
+    """The (start, end) of each quarter of `option` over the period start..end (inclusive),
+    or None for an option whose dates do not follow from the period (they are written out)."""
+    if end < start:
+        return None
+    if option == "assessment":
+        bounds = []
+        i = 0
+        while (first := _plus_months(start, 3 * i)) <= end:
+            bounds.append(first)
+            i += 1
+    elif option == "calendar":
+        # the natural quarter holding the first day, and those after it within the period
+        holding = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+        bounds = [start]
+        q = holding
+        while (q := _plus_months(q, 3)) <= end:
+            bounds.append(q)
+        if start != holding and len(bounds) > 1:
+            del bounds[1]  # the months before the first natural quarter belong to the first
+    else:
+        return None
+    ends = [b - timedelta(days=1) for b in bounds[1:]] + [end]
+    return list(zip(bounds, ends, strict=True))
 
 
 class ReportDataError(ValueError):
