@@ -4,6 +4,7 @@ tables — on the sample year and on small ledgers built for one edge."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from kaohe.engine import ANNUAL_ONLY_STEPS, score
 from kaohe.ledger.read import parse_ledger
+from kaohe.office import ProblemRule, load_office
 from kaohe.present import views
 from kaohe.rules.models import Rules
 from kaohe.rules.periods import (
@@ -219,19 +221,37 @@ def test_trend_has_one_row_per_quarter_and_group(
 # ---- behind pace and what a unit still needs -------------------------------------------------
 
 
+def rule(points: str = "0.20", unreachable: bool = True) -> ProblemRule:
+    return ProblemRule(points_behind_pace=Decimal(points), count_task_unreachable=unreachable)
+
+
 def test_behind_pace_names_what_a_department_still_needs(rules: Rules, book: Any) -> None:
     # 人才综合处 (B): city 3 of which 2 suggestion, provincial 1; one suggestion item adopted
     # at city level: city 3 − 1 = 2 more, of which 2 − 1 = 1 suggestion; provincial 1; research 1
     k = book.item("人才综合处", kind="建议问题")
     book.adopt(k, "市委办公室", "《工作交流》")
     ctx = book_context(book, rules)
-    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
+    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules, rule())
     row = b.filter(pl.col("unit") == "人才综合处").row(0, named=True)
     assert row["need"] == "市级录用2篇（其中建议问题类1篇）、省级及以上录用1篇、调研文章1篇"
-    assert "市级录用（已完成1，按进度应完成1.5）" in row["lagging"]  # 3 × 182/365 = 1.50
+    # named for its points: 50 < 150 × 182/365 × (1 − 20%) = 59.84; its city task (2 missing)
+    # is still within its pace for the rest of the year (3 × 183/365 = 1.50 → 2 whole items)
+    assert row["lagging"] == "累计得分50分，按进度应得74.79分"
+    assert row["points_behind"] and row["tasks_behind"] == 0
     # shortfall if the year ends so: city 2 × −3, city suggestion 1 × −5, provincial −5,
     # research −20
     assert row["at_stake"] == pytest.approx(-36)
+
+
+def test_the_points_threshold_of_the_office_file_is_a_boundary(rules: Rules, book: Any) -> None:
+    # 人才综合处: 50 points against 74.79 by the time progress: 66.85% of it
+    k = book.item("人才综合处", kind="建议问题")
+    book.adopt(k, "市委办公室", "《工作交流》")
+    scores = score(book_context(book, rules).ledger, rules, as_of=Q2_END)
+    inside = views.behind_pace(scores, rules, rule("0.34"))  # named below 66% of the pace
+    outside = views.behind_pace(scores, rules, rule("0.33"))  # named below 67% of the pace
+    assert "人才综合处" not in inside["unit"].to_list()
+    assert "人才综合处" in outside["unit"].to_list()
 
 
 def test_extra_suggestion_items_fill_the_level_task_only_when_all_items_count(
@@ -247,24 +267,49 @@ def test_extra_suggestion_items_fill_the_level_task_only_when_all_items_count(
     book.adopt(ids[0], "省人力社保厅", "《浙江人社政务信息（专报）》")
     book.item("人才综合处", kind="调研文章")
     ctx = book_context(book, rules)
-    b_all = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
-    row = b_all.filter(pl.col("unit") == "人才综合处")
-    assert row.is_empty() or row["need"][0] == "—"
+    everyone = rule("1")  # name every unit with a task short, whatever its points
+    b_all = views.behind_pace(score(ctx.ledger, rules, as_of=date(2022, 11, 30)), rules, everyone)
+    assert "人才综合处" not in b_all["unit"].to_list()
     general_only = rules_with("department.shortfall.level_task_counts.choice", "general_only")
     ledger = book.ledger(general_only)
-    b_gen = views.behind_pace(score(ledger, general_only, as_of=Q2_END), general_only)
+    b_gen = views.behind_pace(score(ledger, general_only), general_only, everyone)
     need = b_gen.filter(pl.col("unit") == "人才综合处")["need"][0]
     assert need == "市级录用1篇、省级及以上录用1篇"
 
 
-def test_behind_pace_names_the_submissions_a_district_still_needs(rules: Rules, book: Any) -> None:
-    book.items("越城区", 4)
-    ctx = book_context(book, rules)
-    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
-    row = b.filter(pl.col("unit") == "越城区").row(0, named=True)
-    assert row["need"] == "报送信息16篇"  # task 20 − 4
-    assert "报送篇数（已完成4，按进度应完成10）" in row["lagging"]  # 20 × 182/365 = 9.97
-    assert row["at_stake"] == pytest.approx(-80)  # 16 × −5
+@pytest.mark.parametrize(("items", "named"), [(8, True), (9, False)])
+def test_a_count_task_is_named_once_it_cannot_be_met_at_its_pace(
+    rules: Rules, book: Any, items: int, named: bool
+) -> None:
+    # 越城区: 20 submissions a year; at 31 May 183 of 365 days are left: 20 × 183/365 = 10.03
+    # → 11 whole items at the task's pace. 8 submitted: 12 missing > 11, no longer reachable;
+    # 9 submitted: 11 missing, still reachable. (Points left out: threshold 100%.)
+    book.items("越城区", items)
+    scores = score(book_context(book, rules).ledger, rules, as_of=Q2_END)
+    b = views.behind_pace(scores, rules, rule("1"))
+    assert ("越城区" in b["unit"].to_list()) is named
+    if named:
+        row = b.filter(pl.col("unit") == "越城区").row(0, named=True)
+        # the pace in whole items: 20 × 182/365 = 9.97 → 10
+        assert row["lagging"] == "报送篇数已完成8篇，按进度应完成10篇"
+        assert row["need"] == "报送信息12篇" and row["at_stake"] == pytest.approx(-60)
+    off = views.behind_pace(scores, rules, rule("1", unreachable=False))
+    assert "越城区" not in off["unit"].to_list()
+
+
+def test_a_research_article_due_by_year_end_is_named_only_at_the_end(
+    rules: Rules, book: Any
+) -> None:
+    # 信息中心 (D, base 50, research 1): 40 points, no research article
+    k = book.item("信息中心")
+    book.adopt(k, "市委办公室", "《决策参考》")
+    ledger = book_context(book, rules).ledger
+    for day in (Q2_END, date(2022, 8, 31)):
+        b = views.behind_pace(score(ledger, rules, as_of=day), rules, rule())
+        assert "信息中心" not in b["unit"].to_list(), day
+    year = views.behind_pace(score(ledger, rules), rules, rule())
+    row = year.filter(pl.col("unit") == "信息中心").row(0, named=True)
+    assert "调研文章已完成0篇，全年应完成1篇" in row["lagging"]
 
 
 def test_a_unit_on_pace_is_not_listed(rules: Rules, book: Any) -> None:
@@ -273,9 +318,24 @@ def test_a_unit_on_pace_is_not_listed(rules: Rules, book: Any) -> None:
     k = book.item("信息中心", kind="调研文章")
     book.adopt(k, "市委办公室", "《决策参考》")
     ctx = book_context(book, rules)
-    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules)
+    b = views.behind_pace(score(ctx.ledger, rules, as_of=Q2_END), rules, rule())
     assert "信息中心" not in b["unit"].to_list()
     assert "政治处（机关党委）" in b["unit"].to_list()
+
+
+def test_the_best_units_are_never_named_for_trivia(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    # Q1: 就业促进和人力资源服务中心 at 92.75% (time progress 24.66%), its research article
+    # due by the year end: not named under 三
+    r = quarters["Q1"]
+    behind = views.behind_pace(r.ytd, r.rules, rule())
+    assert "就业促进和人力资源服务中心" not in behind["unit"].to_list()
+    problems = views.quarter_summary(r)[2].paragraphs[0]
+    assert "就业促进和人力资源服务中心" not in problems
+    assert f"{behind.height}个单位" in problems and behind.height < 21
+    for u in behind.iter_rows(named=True):
+        assert u["unit"] in problems
 
 
 # ---- the summary ---------------------------------------------------------------------------
@@ -286,7 +346,16 @@ def test_quarter_summary_reads_like_the_notification(
 ) -> None:
     r = quarters["Q3"]
     secs = views.quarter_summary(r)
-    assert [s.heading for s in secs] == ["一、总体情况", "二、得分情况", "三、存在问题"]
+    assert [s.heading for s in secs] == [
+        "一、总体情况",
+        "二、得分情况",
+        "三、存在问题",
+        "四、下一步工作要求",
+    ]
+    office = load_office()
+    assert secs[3].paragraphs == tuple(
+        f"（{n}）{p}" for n, p in zip("一二三四五六七八九十", office.next_steps, strict=False)
+    )
     first = secs[0].paragraphs[0]
     o = views.overview(r.quarter_counts)
     assert first.startswith("2022年度第三季度（2022年6月—8月），全系统共向市局办公室报送信息")
@@ -355,11 +424,11 @@ def test_a_long_problem_list_keeps_its_own_note_after_the_cut(
     annual: views.AnnualReport,
 ) -> None:
     full = views.problems_table(annual.scores)
-    assert full.frame.height == 9  # the sample year's warnings
+    assert full.frame.height == annual.scores.problems.height > 4  # the sample year's warnings
     page = views.on_page(full, annual.stem, limit=4)
     assert page.frame.height == 4 and page.frame.equals(full.frame.head(4))
     assert page.note == (
-        "本表共9行，超过本页上限4行，只列出前4行；完整清单见同一文件夹中的 Excel 表格 "
+        f"本表共{full.frame.height}行，超过本页上限4行，只列出前4行；完整清单见同一文件夹中的 Excel 表格 "
         "2022-年度考核.xlsx（工作表“台账问题”）。" + (full.note or "")
     )
 
@@ -532,7 +601,12 @@ def test_plans_against_what_was_submitted(ctx: views.Context) -> None:
 
 def test_annual_summary_headings(annual: views.AnnualReport) -> None:
     secs = views.annual_summary(annual)
-    assert [s.heading for s in secs] == ["一、总体情况", "二、考核结果", "三、存在问题"]
+    assert [s.heading for s in secs] == [
+        "一、总体情况",
+        "二、考核结果",
+        "三、存在问题",
+        "四、下一步工作要求",
+    ]
     assert secs[0].paragraphs[0].startswith("2022年度（2021年12月—2022年11月）")
     assert any("优秀信息员：一等奖" in p for p in secs[1].paragraphs)
 
@@ -573,3 +647,107 @@ def test_an_almost_empty_ledger_still_makes_every_table_and_chart(
     charts.plans_vs_actual(views.plans_by_month(views.plans_vs_actual(ctx)))
     render.write_xlsx(views.annual_excel_tables(a), tmp_path / "年度.xlsx")
     assert views.writer_board(views.quarter_report_for(ctx, 2022, "Q3")).is_empty()
+
+
+# ---- content a leader can act on (issue 10) ------------------------------------------------
+
+
+def test_the_score_section_names_the_top_and_the_bottom_of_each_class(
+    quarters: dict[str, views.QuarterReport],
+) -> None:
+    r = quarters["Q3"]
+    text = "".join(views.quarter_summary(r)[1].paragraphs)
+    u = views.quarter_units(r)
+    for g in r.rules.groups.list:
+        part = u.filter(pl.col("group") == g.name)
+        top = part.filter(pl.col("rank") == 1)
+        bottom = part.filter(pl.col("rank") == part["rank"].max())
+        for t in top.iter_rows(named=True):
+            assert f"{t['unit']}（{views.pct_text(t['completion'])}）" in text, g.name
+        if part.height > 1 and bottom.height < part.height:
+            for b in bottom.iter_rows(named=True):
+                assert f"最低的是{b['unit']}" in text or f"、{b['unit']}（" in text, g.name
+    assert "B类完成率最高的是" in text and "完成率最低" not in text
+
+
+def test_the_fourth_quarter_and_the_year_agree_in_words_and_figures(
+    quarters: dict[str, views.QuarterReport], annual: views.AnnualReport
+) -> None:
+    q4 = views.quarter_units(quarters["Q4"]).filter(pl.col("unit") == "柯桥区").row(0, named=True)
+    year = views.final_units(annual).filter(pl.col("unit") == "柯桥区").row(0, named=True)
+    assert q4["total"] == year["total"] and q4["rank"] == year["rank"]
+    score_text = "".join(views.quarter_summary(quarters["Q4"])[1].paragraphs)
+    assert "与年度考核结果一致" in score_text
+    assert "与年度考核结果一致" not in "".join(views.quarter_summary(quarters["Q3"])[1].paragraphs)
+
+
+def test_districts_are_never_listed_as_missing_monthly_plans(ctx: views.Context) -> None:
+    t = views.plans_table(ctx)
+    districts = [g.name for g in ctx.rules.groups.list if g.kind == "district"]
+    assert t.frame.height == 15 and not set(t.frame["group"].to_list()) & set(districts)
+    for u in views.units_frame(ctx.rules).filter(pl.col("kind") == "district")["unit"]:
+        assert u not in (t.note or "")
+
+
+def test_a_department_without_plans_is_still_named(rules: Rules, book: Any) -> None:
+    book.item("人才综合处")
+    t = views.plans_table(book_context(book, rules))
+    assert "人才综合处" in (t.note or "") and "越城区" not in (t.note or "")
+
+
+@pytest.mark.parametrize(
+    ("agency", "title", "name"),
+    [
+        ("省人力社保厅", "厅门户网站", "省人力社保厅门户网站"),
+        ("国务院办公厅", "国办录用", "国务院办公厅"),
+        ("局本级", "绍兴人社门户网站", "绍兴人社门户网站"),
+        ("市委办公室", "《工作交流》", "市委办公室《工作交流》"),
+        (
+            "市政府办公室",
+            "上报《浙江政务信息（每日要情）》",
+            "市政府办公室上报《浙江政务信息（每日要情）》",
+        ),
+    ],
+)
+def test_publication_names_read_naturally(rules: Rules, agency: str, title: str, name: str) -> None:
+    df = pl.DataFrame({"pub_agency": [agency], "pub_title": [title]})
+    assert df.select(views.publication_name(rules))["publication"][0] == name
+
+
+def test_the_sample_never_writes_a_doubled_agency(ctx: views.Context) -> None:
+    names = views.adoptions_by_publication(ctx, ctx.rules.period.start, ctx.rules.period.end)
+    joined = "".join(names["publication"].to_list())
+    assert "厅厅" not in joined and "录用录用" not in joined and "局本级绍兴" not in joined
+
+
+def test_rows_of_other_years_are_one_line_and_every_other_row_names_its_unit(
+    annual: views.AnnualReport,
+) -> None:
+    problems = annual.scores.problems
+    other = views.other_year_rows(problems)
+    assert other.height == 9  # the sample: 3 submissions of 2021-11, 6 adoptions of 2022-12
+    t = views.problems_table(annual.scores, annual.ctx.ledger, other_years_in_one_row=True)
+    assert t.frame.height == problems.height - 9 + 1
+    first = t.frame.row(0, named=True)
+    assert first["reason"] == "9行属于其他年度，未计分" and first["row"] is None
+    assert first["value"] == "报送第2—4行；录用第430—435行"
+    rest = t.frame.slice(1)
+    assert rest.height > 0 and (rest["unit"] != "").all()
+    assert not rest["reason"].str.contains("不在考核周期").any()
+    # the exploration page keeps them row by row
+    full = views.problems_table(annual.scores, annual.ctx.ledger)
+    assert full.frame.height == problems.height
+    assert full.frame.filter(pl.col("row") == 2)["unit"].to_list()[:1] == ["就业促进和失业保险处"]
+    # the summary: one phrase
+    text = "".join(views.annual_summary(annual)[2].paragraphs)
+    assert "台账中9行属于其他年度，未计分" in text and "不在考核周期" not in text
+
+
+def test_one_percent_format_everywhere(quarters: dict[str, views.QuarterReport]) -> None:
+    import re
+
+    text = "".join(p for s in views.quarter_summary(quarters["Q3"]) for p in s.paragraphs)
+    rates = re.findall(r"-?\d+(?:\.\d+)?%", text)
+    assert rates and all(re.fullmatch(r"-?\d+\.\d\d%", x) for x in rates), rates
+    assert views.fmt_value(12.5, "pts") == "12.50" and views.fmt_value(0.8433, "pct") == "84.33%"
+    assert views.fmt_value(-0.001, "pts") == "0.00"

@@ -40,6 +40,7 @@ from kaohe.engine import (
     valued_adoptions,
 )
 from kaohe.ledger.model import Ledger
+from kaohe.office import Office, ProblemRule, load_office
 from kaohe.rules.models import SCALE, Quarter, Rules, load_rules, rules_fingerprint
 from kaohe.rules.periods import (
     ReportDataError,
@@ -162,15 +163,27 @@ def points_text(x: float | None) -> str:
     return "0" if s == "-0" else s
 
 
+def pct_text(x: float) -> str:
+    """A rate or share as every page writes it: a percentage with two decimals (92.75%)."""
+    return f"{x * 100:.2f}%"
+
+
+def rate_text(x: Any) -> str:
+    """A share the rules or the office file set (0.2, 0.125), as a percentage with at most two
+    decimals and no trailing zeros (20%, 12.5%): a setting, not a measured rate."""
+    return points_text(float(x) * 100) + "%"
+
+
 def fmt_value(value: Any, fmt: str) -> str:
-    """A cell as the office writes it (a `Column.fmt`): points with at most two decimals,
-    rates as %, dates as YYYY-MM-DD, Booleans as 是/否."""
+    """A cell as the office writes it (a `Column.fmt`): points with two decimals, rates as %
+    with two decimals, dates as YYYY-MM-DD, Booleans as 是/否 — one format per column."""
     if value is None:
         return ""
     if fmt == "pct":
-        return f"{float(value) * 100:.2f}%"
-    if fmt == "pts":
-        return points_text(float(value))
+        return pct_text(float(value))
+    if fmt == "pts":  # one format for the whole column: two decimals (107.00, 65.33)
+        v = f"{float(value):.2f}"
+        return "0.00" if v == "-0.00" else v
     if fmt == "int":
         return str(int(value))
     if fmt == "date" and isinstance(value, date | datetime):
@@ -200,9 +213,20 @@ def level_label(rules: Rules) -> pl.Expr:
     )
 
 
-def publication_name() -> pl.Expr:
-    """A publication as the office names it: agency and title (市委办公室《工作交流》)."""
-    return pl.format("{}{}", pl.col("pub_agency"), pl.col("pub_title")).alias("publication")
+def publication_name(rules: Rules) -> pl.Expr:
+    """A publication as the office names it: agency and title (市委办公室《工作交流》), read
+    naturally: a character the agency ends with and the title begins with is written once
+    (省人力社保厅 + 厅门户网站 → 省人力社保厅门户网站); a title that only says the agency
+    adopted it (国务院办公厅 + 国办录用) gives the agency; an agency that is a level, not an
+    office (局本级 + 绍兴人社门户网站) gives the title."""
+    agency, title = pl.col("pub_agency"), pl.col("pub_title")
+    levels = list(rules.levels.labels.values())
+    expr = pl.when(agency.is_in(levels)).then(title).when(title.str.ends_with("录用")).then(agency)
+    for k in (3, 2, 1):
+        expr = expr.when(agency.str.slice(-k) == title.str.slice(0, k)).then(
+            pl.concat_str([agency, title.str.slice(k)])
+        )
+    return expr.otherwise(pl.concat_str([agency, title])).alias("publication")
 
 
 def group_labels(rules: Rules) -> dict[str, str]:
@@ -309,9 +333,10 @@ class Context:
 def load_context(ledger_path: str | Path, rules_path: str | Path | None = None) -> Context:
     """Read the rules and the ledger; a ledger with errors stops here, naming them."""
     from kaohe.ledger.read import read_ledger
-    from kaohe.rules.models import DEFAULT_RULES
+    from kaohe.rules.choose import choose
 
-    rp = Path(rules_path) if rules_path else DEFAULT_RULES
+    # no rules given: the file of params/ whose period holds the ledger's dates
+    rp = Path(rules_path) if rules_path else choose(None, Path(ledger_path)).path
     rules = load_rules(rp)
     lp = Path(ledger_path)
     if not lp.exists():
@@ -675,7 +700,7 @@ def notable_adoptions(ctx: Context, start: date, end: date) -> pl.DataFrame:
         .filter(pl.col("level").is_in(["central", "provincial"]) | pl.col("instruction"))
         .join(ctx.ledger.items.select("item_id", "title"), on="item_id", how="left")
         .with_columns(
-            publication_name(),
+            publication_name(ctx.rules),
             level_order().alias("_lv"),
             level_label(ctx.rules),
             yes_label("instruction").alias("instruction_label"),
@@ -728,7 +753,9 @@ def adoptions_by_publication(ctx: Context, start: date, end: date) -> pl.DataFra
             pl.len().cast(pl.Int64).alias("adoptions"),
             pl.col("instruction").sum().cast(pl.Int64).alias("instructions"),
         )
-        .with_columns(publication_name(), level_label(ctx.rules), level_order().alias("_lv"))
+        .with_columns(
+            publication_name(ctx.rules), level_label(ctx.rules), level_order().alias("_lv")
+        )
         .sort(["_lv", "adoptions", "publication_id"], descending=[False, True, False])
         .select("level", "level_label", "publication", "adoptions", "instructions")
     )
@@ -761,14 +788,34 @@ def trend(r: QuarterReport) -> pl.DataFrame:
     )
 
 
-def behind_pace(scores: Scores, rules: Rules) -> pl.DataFrame:
-    """Units behind the time progress (a task below its pace, or the engine's total below
-    base × time progress), with what each still needs for the year.
+def behind_pace(scores: Scores, rules: Rules, rule: ProblemRule | None = None) -> pl.DataFrame:
+    """The units materially behind the time progress, by the office's rule (`ProblemRule`,
+    params/office.yaml `problems:`), with what each still needs for the year:
 
-    Columns: unit, group, kind, total, expected, completion, lagging (what is behind, text),
-    need (what the year still needs, text), at_stake (points the unmet tasks would cost).
+    - points: the engine's total below the score the time progress asks for
+      (base × share of the year elapsed) by more than `points_behind_pace` of it;
+    - a count task (the level tasks, the research article, a district's submissions) that
+      can no longer be met at its pace (`count_task_unreachable`): the items still missing
+      are more than the task's pace gives for the rest of the year (required × share of the
+      year left, whole items rounded up). A task due once by the year end (one research
+      article) is never behind before the year ends; at the year end every unmet task is.
+
+    Paces are whole items (篇, rounded up). Columns: unit, group, kind, total, expected,
+    completion, points_behind, tasks_behind (how many tasks can no longer be met), lagging
+    (why the unit is named, text), need (what the year still needs, text), at_stake (points
+    the unmet tasks would cost).
     """
-    t = scores.tasks
+    rule = rule or load_office().problems
+    share = elapsed_share(rules, scores.end)
+    by = "全年应" if share >= 1 else "按进度应"
+    t = scores.tasks.with_columns(
+        (pl.col("expected_by_now") - 1e-9).ceil().cast(pl.Int64).clip(0).alias("pace_items"),
+        (pl.col("required") * (1 - share) - 1e-9).ceil().cast(pl.Int64).clip(0).alias("_left"),
+    ).with_columns(
+        (pl.lit(rule.count_task_unreachable) & (pl.col("gap") > pl.col("_left"))).alias(
+            "unreachable"
+        )
+    )
     gaps = (
         t.select("unit", "task", "gap")
         .pivot(on="task", index="unit", values="gap")
@@ -809,41 +856,48 @@ def behind_pace(scores: Scores, rules: Rules) -> pl.DataFrame:
         ).alias("need"),
     )
     lag = (
-        t.filter(~pl.col("on_pace"))
+        t.filter(pl.col("unreachable"))
         .with_columns(
             pl.format(
-                "{}（已完成{}，按进度应完成{}）",
+                "{}已完成{}篇，{}完成{}篇",
                 pl.col("label"),
                 pl.col("achieved"),
-                pts_text(pl.col("expected_by_now"), 1),
+                pl.lit(by),
+                pl.col("pace_items"),
             ).alias("_lag")
         )
         .group_by("unit", maintain_order=True)
-        .agg(pl.col("_lag").str.join("；").alias("task_lag"))
+        .agg(
+            pl.col("_lag").str.join("；").alias("task_lag"),
+            pl.len().cast(pl.Int64).alias("tasks_behind"),
+        )
     )
     stake = (
         t.filter(pl.col("gap") > 0)
         .group_by("unit")
         .agg(pl.col("points_at_stake").sum().alias("at_stake"))
     )
+    floor = 1 - float(rule.points_behind_pace)
     p = progress(scores, rules)
     return (
         p.join(lag, on="unit", how="left")
         .join(need, on="unit", how="left")
         .join(stake, on="unit", how="left")
         .with_columns(
-            (pl.col("total") < pl.col("expected") - 1e-9).alias("score_behind"),
+            (pl.col("total") < pl.col("expected") * floor - 1e-9).alias("points_behind"),
             pl.col("at_stake").fill_null(0.0),
+            pl.col("tasks_behind").fill_null(0),
         )
-        .filter(pl.col("task_lag").is_not_null() | pl.col("score_behind"))
+        .filter(pl.col("points_behind") | (pl.col("tasks_behind") > 0))
         .with_columns(
             pl.concat_str(
                 [
-                    pl.when(pl.col("score_behind")).then(
+                    pl.when(pl.col("points_behind")).then(
                         pl.format(
-                            "得分（累计{}分，按进度应得{}分）",
+                            "累计得分{}分，{}得{}分",
                             pts_text(pl.col("total")),
-                            pts_text(pl.col("expected"), 1),
+                            pl.lit(by),
+                            pts_text(pl.col("expected")),
                         )
                     ),
                     pl.col("task_lag"),
@@ -864,11 +918,24 @@ def behind_pace(scores: Scores, rules: Rules) -> pl.DataFrame:
             "total",
             "expected",
             "completion",
+            "points_behind",
+            "tasks_behind",
             "lagging",
             "need",
             "at_stake",
         )
     )
+
+
+def problem_rule_text(rule: ProblemRule) -> str:
+    """The office's rule of naming a unit under 三、存在问题, in the reports' words."""
+    parts = [f"累计得分低于按时间进度应得分{rate_text(rule.points_behind_pace)}以上"]
+    if rule.count_task_unreachable:
+        parts.append(
+            "或某项篇数任务（基本任务、调研文章、区县报送篇数）尚缺篇数已超过按任务进度"
+            "全年剩余时间应完成的篇数（按整篇计，年底前即已无法按进度完成）"
+        )
+    return "：".join(["点名标准", "，".join(parts)]) + "（市局办公室公文设置 problems）。"
 
 
 BEHIND_COLUMNS = (
@@ -877,23 +944,25 @@ BEHIND_COLUMNS = (
     Column("total", "累计得分", "pts"),
     Column("expected", "按进度应得分", "pts"),
     Column("completion", "完成率", "pct"),
-    Column("lagging", "落后于进度的事项"),
+    Column("lagging", "明显滞后的事项"),
     Column("need", "全年尚需完成"),
     Column("at_stake", "不完成将扣分", "pts"),
 )
 
 
-def behind_table(r: QuarterReport) -> Table:
+def behind_table(r: QuarterReport, rule: ProblemRule | None = None) -> Table:
+    rule = rule or load_office().problems
     share = elapsed_share(r.rules, r.ytd.end)
     return Table(
         "进度滞后",
-        f"进度滞后的单位及全年尚需完成的任务（截至{r.quarter.end:%Y年%-m月%-d日}，"
-        f"时间进度{share:.0%}）",
-        behind_pace(r.ytd, r.rules),
+        f"进度明显滞后的单位及全年尚需完成的任务（截至{r.quarter.end:%Y年%-m月%-d日}，"
+        f"时间进度{pct_text(share)}）",
+        behind_pace(r.ytd, r.rules, rule),
         BEHIND_COLUMNS,
-        note="“全年尚需完成”按全年任务计：市级、省级及以上为尚需录用的信息篇数；"
+        note=problem_rule_text(rule)
+        + "“全年尚需完成”按全年任务计：市级、省级及以上为尚需录用的信息篇数；"
         "区县为尚需报送的信息篇数。“不完成将扣分”为年底仍未完成时按考核办法扣减的分数。",
-        empty="各单位均达到时间进度。",
+        empty="没有明显落后于时间进度的单位。",
     )
 
 
@@ -1028,6 +1097,7 @@ def officer_table(r: QuarterReport) -> Table:
 
 PROBLEM_COLUMNS = (
     Column("severity_label", "级别"),
+    Column("unit", "单位"),
     Column("sheet", "工作表"),
     Column("row", "行", "int"),
     Column("column", "列"),
@@ -1036,12 +1106,101 @@ PROBLEM_COLUMNS = (
     Column("suggestion", "建议"),
 )
 
+# The reader's warning on a row dated outside the assessment year (kaohe.ledger.read).
+OTHER_YEAR_REASON = "不在考核周期"
+OTHER_YEAR_RANGES = 12  # row ranges of other-year rows spelled out in the one summary row
 
-def problems_table(scores: Scores) -> Table:
-    df = scores.problems.with_columns(
+
+def row_units(ledger: Ledger) -> pl.DataFrame:
+    """The unit of each ledger row that names one: sheet, row, unit (an adoption's and an
+    award's unit is its item's)."""
+    items = ledger.items.select("item_id", "unit").unique("item_id", keep="first")
+    parts = [
+        ledger.items.select(pl.lit("报送").alias("sheet"), "row", "unit"),
+        ledger.adoptions.join(items, on="item_id", how="left").select(
+            pl.lit("录用").alias("sheet"), "row", "unit"
+        ),
+        ledger.awards.join(items, on="item_id", how="left").select(
+            pl.lit("好信息").alias("sheet"), "row", "unit"
+        ),
+        ledger.commissions.select(pl.lit("约稿").alias("sheet"), "row", "unit"),
+        ledger.plans.select(pl.lit("月度计划").alias("sheet"), "row", "unit"),
+        ledger.people.select(pl.lit("信息员").alias("sheet"), "row", "unit"),
+    ]
+    return (
+        pl.concat([p.cast({"row": pl.Int64, "unit": pl.String}) for p in parts])
+        .drop_nulls("row")
+        .unique(["sheet", "row"], keep="first")
+    )
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """2, 3, 4, 9 → '第2—4、9行'."""
+    spans: list[tuple[int, int]] = []
+    for r in sorted(set(rows)):
+        if spans and r == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], r)
+        else:
+            spans.append((r, r))
+    shown = [f"{a}" if a == b else f"{a}—{b}" for a, b in spans[:OTHER_YEAR_RANGES]]
+    more = "等" if len(spans) > OTHER_YEAR_RANGES else ""
+    return "第" + "、".join(shown) + more + "行"
+
+
+def other_year_rows(problems: pl.DataFrame) -> pl.DataFrame:
+    """The warnings on rows dated outside the assessment year (not scored)."""
+    return problems.filter(
+        (pl.col("severity") == "warning")
+        & pl.col("row").is_not_null()
+        & pl.col("reason").str.contains(OTHER_YEAR_REASON, literal=True)
+    )
+
+
+def other_year_text(problems: pl.DataFrame) -> str:
+    """'9行属于其他年度，未计分' — the one line the reports give the other-year rows; blank
+    when there are none."""
+    n = other_year_rows(problems).select(pl.struct("sheet", "row").n_unique()).item()
+    return f"{n}行属于其他年度，未计分" if n else ""
+
+
+def problems_table(
+    scores: Scores, ledger: Ledger | None = None, other_years_in_one_row: bool = False
+) -> Table:
+    """The ledger's problems, each row naming its 单位 (from `ledger`, when given).
+
+    `other_years_in_one_row` (the reports): the warnings on rows dated outside the assessment
+    year become one row ('N行属于其他年度，未计分', with the sheets' row numbers); the
+    exploration page lists them one by one."""
+    df = scores.problems
+    if ledger is not None:
+        df = df.join(row_units(ledger), on=["sheet", "row"], how="left")
+    else:
+        df = df.with_columns(pl.lit(None, dtype=pl.String).alias("unit"))
+    other = other_year_rows(df) if other_years_in_one_row else df.clear()
+    if other.height:
+        sheets = other["sheet"].unique(maintain_order=True).to_list()
+        where = "；".join(
+            f"{s}{_row_ranges(other.filter(pl.col('sheet') == s)['row'].to_list())}" for s in sheets
+        )
+        one = pl.DataFrame(
+            {
+                "severity": ["warning"],
+                "sheet": ["、".join(sheets)],
+                "row": [None],
+                "column": ["、".join(other["column"].unique(maintain_order=True).to_list())],
+                "value": [where],
+                "reason": [other_year_text(other)],
+                "suggestion": ["如属本年度，请核对日期"],
+                "unit": [None],
+            },
+            schema=df.schema,
+        )
+        df = pl.concat([one, df.join(other, on=df.columns, how="anti", nulls_equal=True)])
+    df = df.with_columns(
         pl.col("severity")
         .replace_strict(SEVERITY_LABELS, default=pl.col("severity"), return_dtype=pl.String)
-        .alias("severity_label")
+        .alias("severity_label"),
+        pl.col("unit").fill_null(""),
     )
     return Table(
         "台账问题",
@@ -1071,7 +1230,7 @@ def _delta(now: int, before: int | None, unit: str) -> str:
     if d == 0:
         return "，与上季度持平"
     word = "增加" if d > 0 else "减少"
-    pct = f"（{abs(d) / before:.1%}）" if before else ""
+    pct = f"（{pct_text(abs(d) / before)}）" if before else ""
     return f"，较上季度{word}{abs(d)}{unit}{pct}"
 
 
@@ -1095,8 +1254,69 @@ def _levels_text(o: dict[str, int], rules: Rules) -> str:
     return "、".join(f"{labels[lv]}{o[f'adoptions_{lv}']}篇次" for lv in LEVELS)
 
 
-def quarter_summary(r: QuarterReport, notable_limit: int = 6) -> list[Section]:
-    """一、总体情况 / 二、得分情况 / 三、存在问题, written from the data in the office's style."""
+def _top_bottom(units: pl.DataFrame, rate: str) -> str:
+    """'完成率最高的是甲（92.75%），最低的是乙（2.00%）' of one class, by the engine's rank
+    within the class (ties named together)."""
+
+    def named(rows: pl.DataFrame) -> str:
+        return "、".join(
+            f"{u['unit']}（{pct_text(u[rate])}）" for u in rows.sort("order").iter_rows(named=True)
+        )
+
+    if units.height == 0:
+        return ""
+    top = units.filter(pl.col("rank") == pl.col("rank").min())
+    bottom = units.filter(pl.col("rank") == pl.col("rank").max())
+    if units.height == 1:
+        return f"为{named(units)}"
+    if top.height == units.height:
+        return f"完成率均为{pct_text(units[rate][0])}"
+    return f"完成率最高的是{named(top)}，最低的是{named(bottom)}"
+
+
+def class_top_bottom(units: pl.DataFrame, rules: Rules, kind: str, rate: str) -> str:
+    """Per class (group) of `kind`: its top and bottom units by completion rate."""
+    labels = group_labels(rules)
+    parts = []
+    for g in rules.groups.list:
+        if g.kind != kind:
+            continue
+        part = units.filter(pl.col("group") == g.name)
+        if part.height == 0:
+            continue
+        text = _top_bottom(part, rate)
+        parts.append(text if kind == "district" else f"{labels[g.name]}{text}")
+    return "；".join(parts)
+
+
+def _ledger_paragraph(problems: pl.DataFrame) -> str | None:
+    """三's line on the ledger: the other-year rows in one phrase, the other warnings counted."""
+    other = other_year_text(problems)
+    warnings = problems.filter(pl.col("severity") == "warning").height - (
+        other_year_rows(problems).height
+    )
+    parts = []
+    if other:
+        parts.append(f"台账中{other}")
+    if warnings:
+        parts.append(
+            f"{'另有' if other else '台账发现'}{warnings}条警告（详见附表），请相关单位核对"
+        )
+    return "；".join(parts) + "。" if parts else None
+
+
+def next_steps_section(office: Office) -> Section:
+    """四、下一步工作要求: the office file's paragraphs, numbered."""
+    return Section("四、下一步工作要求", tuple(_numbered(list(office.next_steps))))
+
+
+def quarter_summary(
+    r: QuarterReport, notable_limit: int = 6, office: Office | None = None
+) -> list[Section]:
+    """一、总体情况 / 二、得分情况 / 三、存在问题 / 四、下一步工作要求, written from the data
+    in the office's style; 三 names only the units materially behind (`behind_pace`, by the
+    office file's rule), 四 is the office file's text."""
+    office = office or load_office()
     rules = r.rules
     o = overview(r.quarter_counts)
     p = overview(r.prev_counts) if r.prev_counts is not None else None
@@ -1135,41 +1355,46 @@ def quarter_summary(r: QuarterReport, notable_limit: int = 6) -> list[Section]:
             continue
         on_pace = k.filter(pl.col("completion") >= share - 1e-9).height
         reached = k.filter(pl.col("completion") >= 1).height
-        top = k.sort(["completion", "order"], descending=[True, False]).head(3)
-        tops = "、".join(f"{t['unit']}（{t['completion']:.1%}）" for t in top.iter_rows(named=True))
         score_paras.append(
-            f"截至{r.quarter.end:%-m月%-d日}（时间进度{share:.0%}），{k.height}个{what}中，"
+            f"截至{r.quarter.end:%-m月%-d日}（时间进度{pct_text(share)}），{k.height}个{what}中，"
             f"累计得分达到时间进度的{on_pace}个，已完成全年基本任务分的{reached}个；"
-            f"完成率居前的是{tops}。"
+            f"{class_top_bottom(k, rules, kind, 'completion')}。"
+        )
+    if r.ytd.annual:
+        score_paras.append(
+            "第四季度末即考核年度结束，本通报的累计得分、完成率和排名已含按全年判断的条款"
+            "（基本任务、调研文章、区县报送任务），与年度考核结果一致。"
         )
     sections.append(Section("二、得分情况", tuple(score_paras)))
 
     problems = []
-    behind = behind_pace(r.ytd, rules)
+    behind = behind_pace(r.ytd, rules, office.problems)
     if behind.height:
-        items = [
-            f"{b['unit']}（尚需{b['need']}）"
-            if b["need"] != "—"
-            else f"{b['unit']}（全年任务已完成，得分落后于进度）"
-            for b in behind.iter_rows(named=True)
-        ]
-        problems.append(
-            f"进度滞后。{behind.height}个单位的得分或基本任务完成情况落后于时间进度："
-            + "；".join(items)
-            + "。请抓紧组织报送。"
-        )
+        items = [f"{b['unit']}（{b['lagging']}）" for b in behind.iter_rows(named=True)]
+        if r.ytd.annual:
+            problems.append(
+                f"年度任务未完成。{behind.height}个单位的得分明显低于基本任务分或未完成篇数任务："
+                + "；".join(items)
+                + "。"
+            )
+        else:
+            problems.append(
+                f"进度明显滞后。{behind.height}个单位的得分或基本任务明显落后于时间进度："
+                + "；".join(items)
+                + "。请抓紧组织报送（全年尚需完成的任务见附表）。"
+            )
     else:
-        problems.append("各单位均达到时间进度。")
+        problems.append("各单位均未明显落后于时间进度。")
     nil = u.filter(pl.col("nothing_submitted"))["unit"].to_list()
     if nil:
         problems.append(f"本季度未报送信息的单位：{_names(nil, 30)}。")
     else:
         problems.append("各单位本季度均有信息报送。")
-    warnings = r.ytd.problems.filter(pl.col("severity") == "warning").height
-    if warnings:
-        problems.append(f"台账发现{warnings}条警告（详见附表），请相关单位核对。")
-    problems = _numbered(problems)
-    sections.append(Section("三、存在问题", tuple(problems)))
+    ledger = _ledger_paragraph(r.ytd.problems)
+    if ledger:
+        problems.append(ledger)
+    sections.append(Section("三、存在问题", tuple(_numbered(problems))))
+    sections.append(next_steps_section(office))
     return sections
 
 
@@ -1181,7 +1406,7 @@ def quarter_excel_tables(r: QuarterReport) -> list[Table]:
         behind_table(r),
         writer_table(r),
         officer_table(r),
-        problems_table(r.ytd),
+        problems_table(r.ytd, r.ctx.ledger, other_years_in_one_row=True),
     ]
 
 
@@ -1306,7 +1531,7 @@ def final_tables(a: AnnualReport, kind: str | None = None) -> list[Table]:
                     FINAL_DISTRICT_COLUMNS,
                     note=f"考核赋分：满分{points_text(float(f.full_score))}分，按完成率赋分，"
                     f"达到基本任务分的赋满分，在基本任务分"
-                    f"{float(f.zero_at_or_below_share):.0%}以下（含）的不得分。",
+                    f"{rate_text(f.zero_at_or_below_share)}以下（含）的不得分。",
                 )
             )
     return out
@@ -1572,9 +1797,16 @@ def plans_by_month(plans: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# 三1: monthly plans (附件3) are asked of the departments (处室、直属单位) only; a district is
+# never listed as missing one.
+PLAN_KINDS = ("department",)
+
+
 def plans_table(ctx: Context) -> Table:
+    """Per department: the year's plan rows against what was submitted and adopted."""
     df = (
         plans_vs_actual(ctx)
+        .filter(pl.col("kind").is_in(PLAN_KINDS))
         .group_by("unit", "group", "order", "group_order")
         .agg(pl.col("planned", "fulfilled", "submitted", "adopted").sum())
         .with_columns(
@@ -1589,7 +1821,7 @@ def plans_table(ctx: Context) -> Table:
     nil = df.filter(pl.col("no_plan"))["unit"].to_list()
     return Table(
         "月度计划",
-        "月度报送计划与实际报送、录用",
+        "处室、单位月度报送计划与实际报送、录用",
         df,
         (
             Column("unit", "单位"),
@@ -1601,13 +1833,15 @@ def plans_table(ctx: Context) -> Table:
             Column("adopted", "其中录用", "int"),
         ),
         note=(f"全年未报月度计划：{'、'.join(nil)}。" if nil else "")
-        + "已按计划报送：计划表填有信息编号且台账中有该信息的条数。",
+        + "已按计划报送：计划表填有信息编号且台账中有该信息的条数。"
+        "月度报送计划由处室、直属单位报送（考核办法三1），区、县（市）人力社保局不列。",
         highlight="no_plan",
     )
 
 
-def annual_summary(a: AnnualReport) -> list[Section]:
-    """一、总体情况 / 二、考核结果 / 三、存在问题 of the year."""
+def annual_summary(a: AnnualReport, office: Office | None = None) -> list[Section]:
+    """一、总体情况 / 二、考核结果 / 三、存在问题 / 四、下一步工作要求 of the year."""
+    office = office or load_office()
     rules = a.rules
     o = overview(a.scores.unit_counts)
     f = final_units(a)
@@ -1626,7 +1860,8 @@ def annual_summary(a: AnnualReport) -> list[Section]:
     prizes = a.scores.people.filter(pl.col("prize").is_not_null()).sort("officer_rank")
     results = [
         f"{dep.height}个处室、单位中，{reached}个总得分达到基本任务分，{tasks}个完成基本任务；"
-        f"先进集体候选{len(cand)}个：{'、'.join(cand) if cand else '无'}。",
+        f"先进集体候选{len(cand)}个：{'、'.join(cand) if cand else '无'}。"
+        f"{class_top_bottom(dep, rules, 'department', 'completion_rate')}。",
     ]
     if dis.height:
         full = dis.filter(pl.col("completion_rate") >= 1).height
@@ -1634,7 +1869,8 @@ def annual_summary(a: AnnualReport) -> list[Section]:
         results.append(
             f"{dis.height}个区、县（市）人力社保局中，{full}个达到基本任务分（考核赋满分），"
             f"{zero}个在基本任务分的"
-            f"{float(rules.outcomes.district_assessment.zero_at_or_below_share):.0%}以下（不得分）。"
+            f"{rate_text(rules.outcomes.district_assessment.zero_at_or_below_share)}以下（不得分）；"
+            f"{class_top_bottom(dis, rules, 'district', 'completion_rate')}。"
         )
     if prizes.height:
         by_prize: dict[str, list[str]] = {}
@@ -1653,11 +1889,16 @@ def annual_summary(a: AnnualReport) -> list[Section]:
     low = dis.filter(pl.col("assessment_score") == 0)["unit"].to_list()
     if low:
         problems.append(f"考核不得分的区县：{_names(low, 30)}。")
-    problems = _numbered(problems) if problems else ["各单位均完成年度基本任务。"]
+    if not problems:
+        problems.append("各单位均完成年度基本任务。")
+    ledger = _ledger_paragraph(a.scores.problems)
+    if ledger:
+        problems.append(ledger)
     return [
         Section("一、总体情况", (first,)),
         Section("二、考核结果", tuple(results)),
-        Section("三、存在问题", tuple(problems)),
+        Section("三、存在问题", tuple(_numbered(problems))),
+        next_steps_section(office),
     ]
 
 
@@ -1670,7 +1911,7 @@ def annual_excel_tables(a: AnnualReport) -> list[Table]:
         officer_prizes(a),
         young_cadres(a.scores, a.rules),
         plans_table(a.ctx),
-        problems_table(a.scores),
+        problems_table(a.scores, a.ctx.ledger, other_years_in_one_row=True),
     ]
 
 
@@ -1707,14 +1948,15 @@ def unit_card(ctx: Context, scores: Scores, unit: str) -> Section:
         lines = [
             head
             + f"全年总得分{points_text(s['total'])}分（含基本任务、调研文章等按全年判断的条款），"
-            f"完成率{s['completion']:.2%}；" + place
+            f"完成率{pct_text(s['completion'])}；" + place
         ]
     else:
         on_pace = "已达到进度" if s["total"] >= s["expected"] - 1e-9 else "落后于进度"
         lines = [
             head + f"截至{s['end'].isoformat()}，累计得分{points_text(s['total'])}分"
-            f"（不含按全年判断的条款），完成基本任务分的{s['completion']:.1%}；"
-            f"按时间进度（{s['pace']:.0%}）应得{points_text(s['expected'])}分，{on_pace}；" + place
+            f"（不含按全年判断的条款），完成基本任务分的{pct_text(s['completion'])}；"
+            f"按时间进度（{pct_text(s['pace'])}）应得{points_text(s['expected'])}分，{on_pace}；"
+            + place
         ]
     lines.append(
         f"报送信息{s['submitted']}篇，被录用{s['adoptions']}篇次（涉及信息{s['adopted_items']}篇），"
@@ -1772,7 +2014,7 @@ def unit_items(ctx: Context, scores: Scores) -> pl.DataFrame:
         level_order().min().alias("_lv"),
         pl.format(
             "{}（{}{}）",
-            publication_name(),
+            publication_name(ctx.rules),
             pl.col("adopted").dt.strftime("%Y-%m-%d"),
             pl.when(pl.col("instruction")).then(pl.lit("，批示")).otherwise(pl.lit("")),
         )
@@ -1920,7 +2162,7 @@ def unit_publications(ctx: Context, scores: Scores) -> pl.DataFrame:
         counts.join(pl.concat([dep, dis]), on=keys, how="left")
         .join(units_frame(ctx.rules), on="unit")
         .with_columns(
-            publication_name(),
+            publication_name(ctx.rules),
             level_label(ctx.rules),
             level_order().alias("_lv"),
             (pl.col("pts_u").fill_null(0) / SCALE).alias("points"),
@@ -2092,7 +2334,7 @@ def plan_rows(ctx: Context, end: date | None = None) -> pl.DataFrame:
         ctx.adoptions(start, end)
         .sort("adopted")
         .group_by("item_id")
-        .agg(publication_name().str.join("；").alias("publications"))
+        .agg(publication_name(ctx.rules).str.join("；").alias("publications"))
     )
     return (
         ctx.ledger.plans.join(months_frame(start, end).select("month"), on="month")
@@ -2164,7 +2406,7 @@ def adoption_delays(ctx: Context, scores: Scores) -> pl.DataFrame:
         ctx.adoptions(scores.start, scores.end)
         .join(units_frame(ctx.rules).select("unit", "order"), on="unit")
         .with_columns(
-            publication_name(),
+            publication_name(ctx.rules),
             level_label(ctx.rules),
             (pl.col("adopted") - pl.col("submitted")).dt.total_days().alias("days"),
         )
