@@ -3,6 +3,7 @@ and HTML output that loads nothing from the internet."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -180,3 +181,98 @@ def test_figures_display_as_html_that_loads_nothing(figures: dict[str, go.Figure
     assert "Plotly.newPlot" in html
     assert "<script src" not in html and "mathjax" not in html.lower()
     assert len(html) < 200_000  # no plotly.js bundle in a figure: the first cell embeds it
+
+
+# ---- the toolbar, the print version of a menu, the page's scripts ------------------------------
+
+
+def test_one_config_speaks_chinese_and_uploads_nothing(figures: dict[str, go.Figure]) -> None:
+    cfg = charts.CONFIG
+    assert cfg["locale"] == "zh-CN" and cfg["displaylogo"] is False
+    assert cfg["showSendToCloud"] is False
+    assert {"sendChartToCloud", "editInChartStudio"} <= set(cfg["modeBarButtonsToRemove"])
+    # every string of the toolbar the reports show has a Chinese title
+    shown = ["Download plot as a PNG", "Zoom", "Pan", "Box Select", "Zoom in", "Zoom out"]
+    for title in [*shown, "Autoscale", "Reset axes"]:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in charts.ZH_CN[title]), title
+    html = charts.HouseRenderer().to_mimebundle(figures["trend"].to_dict())["text/html"]
+    assert '"locale": "zh-CN"' in html and '"showSendToCloud": false' in html
+    assert '"displaylogo": false' in html
+    # the same config for the figure JupyterLab shows
+    charts.use_house_style()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every option known to plotly
+        bundle = figures["trend"]._repr_mimebundle_()
+    assert bundle["application/vnd.plotly.v1+json"]["config"] == charts.CONFIG
+
+
+def test_a_figure_waits_for_plotly_and_cannot_close_its_script() -> None:
+    fig = charts.new_figure("</script><script>alert(1)</script>", 300)
+    fig.add_bar(x=["</script>"], y=[1])
+    html = charts.figure_html(fig.to_dict(), "fixed-id")
+    assert html.count("</script>") == 1 and html.endswith("</script></div>")
+    assert "window.khPlots" in html and 'Plotly.newPlot("fixed-id"' in html
+    assert 'style="height:300px; width:100%;"' in html
+
+
+def test_a_menu_figure_prints_every_option(
+    figures: dict[str, go.Figure], annual: views.AnnualReport
+) -> None:
+    fig = figures["waterfall"]
+    statics = charts.option_figures(fig.to_dict())
+    assert len(statics) == 21
+    for i, s in enumerate(statics):
+        assert len(s["data"]) == 1 and s["data"][0]["visible"] is True
+        assert s["data"][0]["name"] == fig.data[i].name  # the option's own unit
+        assert s["layout"]["title"]["text"] == fig.data[i].name
+        assert "updatemenus" not in s["layout"]
+        assert not [a for a in s["layout"]["annotations"] if a.get("name") == charts.MENU_LABEL]
+        # the unit's own base line, from the option's layout
+        unit = annual.scores.unit_scores.filter(pl.col("unit") == fig.data[i].name)
+        assert s["layout"]["shapes"][0]["y0"] == unit["base"][0]
+    html = charts.HouseRenderer().to_mimebundle(fig.to_dict())["text/html"]
+    assert html.count('class="plotly-graph-div"') == 22
+    assert html.count('<div class="kh-screen-only">') == 1
+    assert '<div class="kh-print-only" aria-hidden="true">' in html
+    assert "逐一列出全部21个单位" in html
+    # a menu figure not marked prints as it is shown
+    plain = charts.menu(
+        charts.new_figure("t", 300).add_bar(x=[1], y=[1]).add_bar(x=[1], y=[2]),
+        ["甲", "乙"],
+        [0, 1],
+        0,
+    )
+    out = charts.HouseRenderer().to_mimebundle(plain.to_dict())["text/html"]
+    assert out.count('class="plotly-graph-div"') == 1 and "kh-print-only" not in out
+
+
+def test_labels_outside_bars_have_room(figures: dict[str, go.Figure]) -> None:
+    adj = figures["adjustments"]
+    xs = [x for t in adj.data for x in t.x]
+    lo, hi = adj.layout.xaxis.range
+    assert lo < min(xs) and hi > max(xs)
+    assert "±0.2分" in adj.layout.xaxis.title.text  # from the rules file
+    assert all(t.textangle == 0 for t in figures["assessment"].data if t.type == "bar")
+
+
+PAGE = (
+    "<html><head></head><body><main><div><script>window.PlotlyConfig = {};</script>"
+    "<script>/**\n* plotly.js v9.9.9\n*/ var Plotly = {};</script></div>"
+    "<h1>标题</h1><div>FIGURE</div></main></body></html>"
+)
+
+
+def test_the_page_runs_plotly_after_its_text() -> None:
+    out = charts.page_scripts(PAGE)
+    assert out.count("* plotly.js v9.9.9") == 1
+    # the bundle left its place for the figures' queue, and went after the content, inert
+    assert out.index("window.khPlots = window.khPlots || []") < out.index("<h1>")
+    bundle = out.index("* plotly.js v9.9.9")
+    assert out.index("FIGURE") < bundle < out.index("</body>")
+    assert out.rfind('<script type="text/plain" id="kh-plotly-js">', 0, bundle) > 0
+    # the locale registered from the dictionary, the print hooks
+    assert '"name": "zh-CN"' in out and '"Zoom": "缩放"' in out
+    assert 'addEventListener("beforeprint"' in out and 'matchMedia("print")' in out
+    assert charts.page_scripts("<html><body>没有图表</body></html>") == (
+        "<html><body>没有图表</body></html>"
+    )

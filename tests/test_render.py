@@ -57,7 +57,8 @@ def test_every_value_is_escaped() -> None:
 
 def test_values_are_shown_as_the_office_writes_them() -> None:
     html = render.table_html(sample_table())
-    assert '<td class="num">12.5</td>' in html and '<td class="num">60</td>' in html
+    # points: one format for the column, two decimals
+    assert '<td class="num">12.50</td>' in html and '<td class="num">60.00</td>' in html
     assert '<td class="num">84.33%</td>' in html and '<td class="num">100.00%</td>' in html
     assert "2022-06-01" in html
     assert html.count('class="kh-mark"') == 1
@@ -96,7 +97,7 @@ def test_a_grid_escapes_every_value_and_reaches_for_nothing() -> None:
     # title, the menu option's value and label, the cell, the note, the chosen value
     assert MARKUP not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 6
     assert 'data-selected="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
-    assert '<td class="num" data-v="12.5">12.5</td>' in page and 'data-v=""' in page
+    assert '<td class="num" data-v="12.5">12.50</td>' in page and 'data-v=""' in page
     assert "=HYPERLINK(&quot;http://x&quot;)" in page
     assert external_references(page) == []
     assert '<option value="">全部</option>' in page and 'data-filter-col="0"' in page
@@ -116,7 +117,7 @@ def test_one_table_widget_plain_on_reports_searchable_on_the_page() -> None:
     assert '<th rowspan="2" data-col="0" data-type="text">单位</th>' in page
     assert '<th colspan="2">本季度录用</th>' in page  # a group header does not sort
     assert '<th data-col="1" data-type="num">市级</th>' in page
-    assert '<td class="num" data-v="12.5">12.5</td>' in page
+    assert '<td class="num" data-v="12.5">12.50</td>' in page
     assert page.count('class="kh-mark"') == plain.count('class="kh-mark"') == 1
     assert "注：注&lt;script&gt;" in plain and "注：注&lt;script&gt;" in page
     assert page.count("<script>") == 1 and 'querySelectorAll("thead th[data-col]")' in page
@@ -167,3 +168,35 @@ def test_the_deferred_import_keeps_iri_checking_working() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+# ---- the page header and the names of files --------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "raw" / "2022"
+
+
+def test_files_are_named_relative_to_the_project(tmp_path: Path) -> None:
+    assert render.shown_path(SAMPLE) == "data/raw/2022"
+    assert render.shown_path(render.PROJECT / "params" / "2022.yaml") == "params/2022.yaml"
+    outside = render.shown_path(tmp_path / "台账.xlsx")
+    assert outside == "台账.xlsx（项目文件夹外）" and str(tmp_path) not in outside
+
+
+def test_the_header_shows_what_a_reader_needs_and_no_fingerprint() -> None:
+    from kaohe.office import load_office
+    from kaohe.present import views
+
+    r = views.quarter_report_for(views.load_context(SAMPLE), 2022, "Q3")
+    head = render.quarter_header(r)
+    body = head.body
+    assert f'<p class="kh-issuer">{load_office().issuer.name}</p>' in body
+    assert "<h1>党委、政务信息工作季度通报</h1>" in body and r.label in body
+    assert "<span>数据截至：2022-08-31（年度累计视图）</span>" in body
+    assert '<p class="kh-basis">计分口径：年度累计：' in body
+    # files and fingerprints are for the colophon: carried in the metadata, not shown here
+    assert r.ctx.ledger_sha256 not in body and r.ctx.rules_sha256 not in body
+    assert "sha256" not in body and str(SAMPLE) not in body and "kh-meta" not in body
+    meta = head.meta or {}
+    assert meta["ledger_sha256"] == r.ctx.ledger_sha256 and meta["ledger"] == r.ctx.ledger_path
+    assert meta["ledger_name"] == "data/raw/2022"
+    assert meta["rules_name"].startswith("params/2022.yaml（")

@@ -194,11 +194,23 @@ def test_html_has_no_code_and_reaches_for_nothing(sample_reports: Path, stem: st
     assert not re.search(r"@import", html)
 
 
+def print_figures(html: str) -> int:
+    """The static figures a page carries for print only (one per option of a menu chart)."""
+    return html.count('<div class="kh-print-cell">')
+
+
 @pytest.mark.parametrize("stem", STEMS)
 def test_plotly_js_is_embedded_exactly_once(sample_reports: Path, stem: str) -> None:
     html = html_of(sample_reports, stem)
     assert html.count("* plotly.js v") == 1
-    assert html.count('class="plotly-graph-div"') == figure_count(sample_reports / f"{stem}.ipynb")
+    figures = figure_count(sample_reports / f"{stem}.ipynb")
+    assert html.count('class="plotly-graph-div"') == figures + print_figures(html)
+    # plotly.js comes after the content (inert text run after the first paint), and no figure
+    # calls it before: each queues its drawing
+    bundle = html.index("* plotly.js v")
+    assert bundle > html.rindex('class="plotly-graph-div"') and bundle > html.index("<footer")
+    assert html.rfind('<script type="text/plain" id="kh-plotly-js">', 0, bundle) > 0
+    assert html.index("window.khPlots = window.khPlots || []") < html.index("<h1>")
 
 
 def test_the_header_says_what_was_scored(sample_reports: Path) -> None:
@@ -216,6 +228,15 @@ def test_the_header_says_what_was_scored(sample_reports: Path) -> None:
     assert "2022年度第一季度（2021年12月—2022年2月）" in q1
     annual = html_of(sample_reports, "2022-年度考核")
     assert "2022年度（2021年12月—2022年11月）党委、政务信息工作考核结果" in annual
+    for stem in STEMS:  # the header: issuer, title, period, dates; files at the end
+        html = html_of(sample_reports, stem)
+        head = html[html.index('<header class="kh-header">') : html.index("</header>")]
+        assert "绍兴市人力资源和社会保障局办公室" in head and "数据截至：" in head
+        assert "sha256" not in head and "data/raw" not in head and "kaohe 0" not in head
+        foot = html[html.index('<footer class="kh-footer">') :]
+        assert "<caption>版本信息</caption>" in foot and ledger_sha in foot and rules_sha in foot
+        assert "<td>data/raw/2022</td>" in foot and "<td>params/2022.yaml（" in foot
+        assert str(SAMPLE) not in html and str(sample_reports) not in html
     # the notification of Q4 ends on the year: the engine applies every clause
     assert "年度累计：按全年判断的条款" in q3 and "2022-08-31（年度累计视图）" in q3
     q4 = html_of(sample_reports, "2022Q4-季度通报")
@@ -357,7 +378,9 @@ def test_every_chart_draws_offline_in_a_browser(
     browser: Any, sample_reports: Path, stem: str
 ) -> None:
     seen = open_offline(browser, sample_reports / f"{stem}.html")
-    assert seen["expected"] == figure_count(sample_reports / f"{stem}.ipynb") >= 4
+    statics = print_figures(html_of(sample_reports, stem))
+    assert seen["expected"] == figure_count(sample_reports / f"{stem}.ipynb") + statics
+    assert seen["expected"] - statics >= 4
     assert seen["drawn"] == seen["expected"]
     assert seen["plotly"]
     assert seen["errors"] == [] and seen["blocked"] == []
@@ -368,3 +391,174 @@ def test_markup_in_a_title_never_runs_in_the_browser(browser: Any, markup_report
     seen = open_offline(browser, markup_report / "2022Q3-季度通报.html")
     assert seen["dialogs"] == [] and seen["errors"] == [] and seen["blocked"] == []
     assert seen["drawn"] == seen["expected"]
+
+
+def _opened(browser: Any, path: Path, width: int = 1400) -> tuple[Any, Any]:
+    """A page opened offline and drawn: (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+    )
+    page = context.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >="
+        " document.querySelectorAll('.plotly-graph-div').length",
+        timeout=30_000,
+    )
+    return context, page
+
+
+def test_the_toolbar_speaks_chinese_and_uploads_nothing(browser: Any, sample_reports: Path) -> None:
+    context, page = _opened(browser, sample_reports / "2022Q3-季度通报.html")
+    graph = page.locator(".js-plotly-plot").first
+    graph.scroll_into_view_if_needed()
+    graph.hover()
+    titles = page.evaluate(
+        "Array.from(document.querySelectorAll('.modebar-btn'))"
+        ".map(b => b.getAttribute('data-title') || b.getAttribute('title') || '')"
+    )
+    assert len(titles) >= 5
+    assert all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
+    assert "下载图表为PNG格式" in titles and "重置轴" in titles
+    said = page.evaluate(
+        "Array.from(document.querySelectorAll('[title], [data-title]'))"
+        ".map(e => (e.getAttribute('title') || '') + (e.getAttribute('data-title') || ''))"
+    )
+    assert not [t for t in said if re.search("Cloud|Chart Studio|Share|Edit in", t)]
+    logo = "a[href*='plotly'], .modebar-btn--logo, .plotlyjsicon"
+    assert page.evaluate(f"document.querySelectorAll({logo!r}).length") == 0
+    context.close()
+
+
+def test_the_text_paints_before_plotly_js_is_parsed(browser: Any, sample_reports: Path) -> None:
+    context, page = _opened(browser, sample_reports / "2022-年度考核.html")
+    times = page.evaluate("window.khTimes")
+    paint = page.evaluate(
+        "performance.getEntriesByName('first-contentful-paint').map(e => e.startTime)"
+    )
+    assert paint and paint[0] < times["plotly"] < times["parsed"] <= times["drawn"]
+    context.close()
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_chart_fits_a4_portrait_in_print(
+    browser: Any, sample_reports: Path, stem: str, tmp_path: Path
+) -> None:
+    # a desktop browser printing: print media, the page's beforeprint handler; the window
+    # 794 px wide (A4 at 96 dpi), the printable width within the page's margins less
+    context, page = _opened(browser, sample_reports / f"{stem}.html", width=794)
+    screen = page.evaluate("document.querySelector('.js-plotly-plot')._fullLayout.width")
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    width = page.evaluate(
+        "(() => { const d = document.createElement('div');"
+        " d.style.width = 'var(--kh-print-width)'; document.body.appendChild(d);"
+        " const w = d.getBoundingClientRect().width; d.remove(); return w; })()"
+    )
+    assert 600 < width < 794
+    boxes = page.evaluate(
+        "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".filter(g => g.offsetParent !== null).map(g => {"
+        " const r = g.getBoundingClientRect(); const s = g.querySelector('svg.main-svg');"
+        " return [r.left, r.right, s.getBoundingClientRect().right]; })"
+    )
+    html = html_of(sample_reports, stem)
+    statics = print_figures(html)
+    menus = html.count('<div class="kh-screen-only">')  # shown on screen only
+    assert len(boxes) == figure_count(sample_reports / f"{stem}.ipynb") - menus + statics
+    left = page.evaluate("document.querySelector('main').getBoundingClientRect().left")
+    for lo, hi, svg in boxes:
+        assert lo >= left - 0.5 and hi <= left + width + 0.5 and svg <= left + width + 0.5
+    # a chart with a menu prints every option (the annual 附图二): shown, the menu hidden
+    shown = page.evaluate(
+        "Array.from(document.querySelectorAll('.kh-print-only .js-plotly-plot'))"
+        ".filter(g => g.offsetParent !== null && getComputedStyle(g.closest('.kh-print-only'))"
+        ".visibility === 'visible').length"
+    )
+    assert shown == statics and (statics == 21) == (stem == "2022-年度考核")
+    assert page.evaluate(
+        "Array.from(document.querySelectorAll('.kh-screen-only')).every(e => !e.offsetParent)"
+    )
+    # headings stay with what follows; marked rows keep their shading; rows stay whole
+    style = page.evaluate(
+        "(() => { const h = document.querySelector('.jp-MarkdownCell h2');"
+        " const m = document.querySelector('tr.kh-mark td')"
+        " || document.querySelector('table.kh th');"
+        " const r = document.querySelector('table.kh tr');"
+        " return [getComputedStyle(h).breakAfter, getComputedStyle(m).printColorAdjust,"
+        " getComputedStyle(r).breakInside]; })()"
+    )
+    assert style == ["avoid", "exact", "avoid"]
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    boxes_pt = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert boxes_pt and all(
+        abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in boxes_pt
+    )
+    # after printing, back to the screen's width
+    page.emulate_media(media="screen")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.wait_for_function(
+        "w => Math.abs(document.querySelector('.js-plotly-plot')._fullLayout.width - w) <= 1"
+        " && !document.documentElement.classList.contains('kh-printing')",
+        arg=screen,
+        timeout=5_000,
+    )
+    context.close()
+
+
+# ---- the workbook's formats (kaohe.present.excel) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def q3_workbook(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from kaohe.present import excel
+
+    r = views.quarter_report_for(views.load_context(SAMPLE), 2022, "Q3")
+    one, two = tmp_path_factory.mktemp("xlsx1"), tmp_path_factory.mktemp("xlsx2")
+    excel.quarter_excel(r, one)
+    excel.quarter_excel(r, two)
+    return one / f"{r.stem}.xlsx", two / f"{r.stem}.xlsx"
+
+
+def test_the_workbook_formats_scores_rates_and_fonts(q3_workbook: tuple[Path, Path]) -> None:
+    path, again = q3_workbook
+    assert path.read_bytes() == again.read_bytes()  # deterministic bytes
+    wb = openpyxl.load_workbook(path)
+    ws = wb["B类"]
+    header = [c.value for c in ws[3]]
+    row = ws[5]
+    cells = dict(zip(header, row, strict=False))
+    assert cells["排名"].number_format == "0" and isinstance(cells["排名"].value, int)
+    for col in ("本季度得分", "累计得分", "基本任务分"):
+        assert cells[col].number_format == "0.00", col
+    assert cells["完成率"].number_format == "0.00%"
+    assert cells["单位"].font.name == "宋体" and ws["A1"].font.name == "宋体"
+    assert ws["A3"].font.name == "宋体" and ws["A3"].font.b
+
+
+def test_the_workbook_prints_on_a4_fitted_to_width(q3_workbook: tuple[Path, Path]) -> None:
+    wb = openpyxl.load_workbook(q3_workbook[0])
+    for name in ("A类", "区县", "进度滞后", "台账问题"):
+        ws = wb[name]
+        assert ws.page_setup.paperSize == 9, name  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0, name
+    # the class sheets have two header rows (本季度录用|中央 …), repeated on every page
+    assert wb["A类"].print_title_rows == "$3:$4"
+    assert wb["进度滞后"].print_title_rows == "$3:$3"
+    # wide sheets print landscape; long text wraps in a column of bounded width
+    assert wb["A类"].page_setup.orientation == "landscape"
+    ws = wb["进度滞后"]
+    col = next(c.column_letter for c in ws[3] if c.value == "明显滞后的事项")
+    assert ws[f"{col}4"].alignment.wrap_text
+    assert ws.column_dimensions[col].width <= 50
+
+
+def test_the_workbook_holds_the_text_of_the_notification(q3_workbook: tuple[Path, Path]) -> None:
+    wb = openpyxl.load_workbook(q3_workbook[0])
+    assert wb.sheetnames[0] == "通报正文" and wb.sheetnames[-1] == "说明"
+    text = [c.value for c in wb["通报正文"]["A"] if c.value]
+    for heading in ("一、总体情况", "二、得分情况", "三、存在问题", "四、下一步工作要求"):
+        assert heading in text
+    assert any(str(v).startswith("（一）进度明显滞后") for v in text)

@@ -15,11 +15,25 @@ offline page without a kernel; the caller names the option shown first.
 reaches for nothing online (plotly's own notebook renderer adds a MathJax <script src> from a
 CDN to every figure). plotly.js itself is embedded once by the notebook's first cell
 (`plotly.offline.init_notebook_mode(connected=False)`).
+
+One `CONFIG` for every figure shown: the toolbar in Chinese (plotly's zh-CN locale, registered
+from `ZH_CN` by the page itself, nothing loaded), no plotly logo and no button that sends a
+chart anywhere (Plotly Cloud, Chart Studio).
+
+A published page (`page_scripts`, called by `kaohe.publish`) paints its text first: plotly.js
+moves to the end of the page as inert text and runs after the first paint; each figure's
+script queues its drawing until then. The same script redraws every chart at the printable
+width of A4 portrait before printing (`beforeprint`, print media) and back afterwards. A figure
+with a menu marked `print_every_option` also carries one static figure per option, hidden on
+screen and printed in its place (a printout has no menu to choose from).
 """
 
 from __future__ import annotations
 
+import copy
 import html
+import json
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +42,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 from plotly.io.base_renderers import MimetypeRenderer
+from plotly.io.json import to_json_plotly
 from plotly.subplots import make_subplots
 
 from kaohe.present.views import fmt_value, group_labels, level_order, points_text
@@ -51,7 +66,108 @@ PACE_COLOR = "#7f8c8d"
 POSITIVE = "#27ae60"
 NEGATIVE = "#c0392b"
 MUTED = "#5d6d7e"
-CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
+LOCALE = "zh-CN"
+# The figures' configuration (plotly.js config), one for every figure shown: Chinese toolbar,
+# no logo, nothing that uploads a chart (Plotly Cloud's share button; Chart Studio's edit
+# button of older plotly.js, whose showEditInChartStudio/showLink options plotly.js v4 no
+# longer has and plotly.py warns about).
+CONFIG: dict[str, Any] = {
+    "locale": LOCALE,
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "sendChartToCloud", "editInChartStudio"],
+}
+# plotly.js's zh-CN locale (lib/locales/zh-cn.js of plotly.js), with the strings plotly.js v3+
+# spells differently (PNG, JSON, drawing tools) — registered by the page (`page_scripts`).
+ZH_CN: dict[str, str] = {
+    "Autoscale": "自动缩放",
+    "Box Select": "矩形框选",
+    "Click to enter Colorscale title": "点击输入色阶的标题",
+    "Click to enter Component A title": "点击输入组件A的标题",
+    "Click to enter Component B title": "点击输入组件B的标题",
+    "Click to enter Component C title": "点击输入组件C的标题",
+    "Click to enter Plot title": "点击输入图表的标题",
+    "Click to enter X axis title": "点击输入X轴的标题",
+    "Click to enter Y axis title": "点击输入Y轴的标题",
+    "Click to enter radial axis title": "点击输入径向轴标题",
+    "Compare data on hover": "悬停时比较数据",
+    "Double-click on legend to isolate one trace": "双击图例来突显对应轨迹",
+    "Double-click to zoom back out": "双击返回缩小显示",
+    "Download plot as a png": "下载图表为PNG格式",
+    "Download plot as a PNG": "下载图表为PNG格式",
+    "Download plot as JSON": "下载图表为JSON格式",
+    "Download plot": "下载图表",
+    "Draw circle": "画圆",
+    "Draw closed freeform": "画封闭图形",
+    "Draw line": "画直线",
+    "Draw open freeform": "画开放曲线",
+    "Draw rectangle": "画矩形",
+    "Erase active shape": "删除选中的图形",
+    "Image download succeeded": "图片下载成功",
+    "JSON download succeeded": "JSON下载成功",
+    "Lasso Select": "套索选择",
+    "Orbital rotation": "轨道旋转",
+    "Pan": "平移",
+    "Preparing image - this may take a few seconds": "正在生成图片，可能需要几秒钟",
+    "Produced with Plotly.js": "由Plotly.js生成",
+    "Reset": "重置",
+    "Reset axes": "重置轴",
+    "Reset camera to default": "重置镜头视角为默认状态",
+    "Reset camera to last save": "重置镜头视角为上次保存状态",
+    "Reset view": "重置视图",
+    "Reset views": "重置视图",
+    "Show closest data on hover": "悬停时显示最近的数据",
+    "Snapshot succeeded": "生成快照成功",
+    "Sorry, there was a problem downloading your image!": "抱歉，下载图片出现问题！",
+    "Sorry, there was a problem downloading your JSON file!": "抱歉，下载JSON文件出现问题！",
+    "Sorry, there was a problem downloading your snapshot!": "抱歉，下载快照出现问题！",
+    "Taking snapshot - this may take a few seconds": "正在生成快照 - 可能需要几秒钟",
+    "Toggle Spike Lines": "切换显示数据点辅助线",
+    "Toggle show closest data on hover": "切换悬停时显示最近的数据点",
+    "Turntable rotation": "转盘旋转",
+    "Zoom": "缩放",
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+    "close:": "收盘:",
+    "trace": "轨迹",
+    "lat:": "纬度:",
+    "lon:": "经度:",
+    "q1:": "第一四分位数:",
+    "q3:": "第三四分位数:",
+    "source:": "源:",
+    "target:": "目标:",
+    "lower fence:": "下限:",
+    "upper fence:": "上限:",
+    "max:": "最大值:",
+    "mean ± σ:": "平均数 ± 标准差σ:",
+    "mean:": "平均数:",
+    "median:": "中位数:",
+    "min:": "最小值:",
+    "open:": "开盘:",
+    "high:": "高:",
+    "low:": "低:",
+    "incoming flow count:": "流入数量:",
+    "outgoing flow count:": "流出数量:",
+    "kde:": "kde:",
+    "new text": "新建文本",
+}
+ZH_CN_FORMAT: dict[str, Any] = {
+    "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+    "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+    "months": [
+        f"{m}月"
+        for m in ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
+    ],
+    "shortMonths": [f"{m}月" for m in range(1, 13)],
+    "date": "%Y-%m-%d",
+}
+# A menu figure marked so (`print_every_option`) prints one static figure per option, each
+# this high, two to a row.
+PRINT_META = "kaohe_print"
+PRINT_HEIGHT = 300
+# The annotation that labels a menu (`menu`): not drawn on a static option figure.
+MENU_LABEL = "kh-menu-label"
 TEMPLATE_NAME = "kaohe"
 RENDERER_NAME = "kaohe"
 # The most people the person chart's menu offers (each brings three traces of every month; a
@@ -88,23 +204,112 @@ def house_template() -> go.layout.Template:
     )
 
 
+# A figure's drawing: queued while the page has not run plotly.js yet (`window.khPlots`, set by
+# `page_scripts`), at once where plotly.js is already there (a notebook viewer).
+_DRAW = (
+    "(function (draw) {{ var q = window.khPlots; if (q) {{ q.push(draw); }} "
+    "else if (window.Plotly) {{ draw(); }} }})(function () {{ "
+    'if (document.getElementById("{id}")) {{ Plotly.newPlot("{id}", {data}, {layout}, {config}); }} '
+    "}});"
+)
+
+
+def figure_html(fig_dict: dict[str, Any], div_id: str | None = None) -> str:
+    """One figure as HTML: its div (the figure's height, the width of its container) and the
+    script drawing it with `CONFIG`. Data and layout are JSON with <, > and / escaped: nothing
+    in them can close the script."""
+    layout = fig_dict.get("layout") or {}
+    height = layout.get("height") or 480
+    gid = div_id or str(uuid.uuid4())
+    script = _DRAW.format(
+        id=gid,
+        data=to_json_plotly(fig_dict.get("data", [])),
+        layout=to_json_plotly(layout),
+        config=json.dumps(CONFIG),
+    )
+    return (
+        f'<div class="kh-figure" style="height:{int(height)}px; width:100%;">'
+        f'<div id="{gid}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+        f'<script type="text/javascript">{script}</script></div>'
+    )
+
+
+def print_every_option(fig: go.Figure) -> go.Figure:
+    """Mark a menu figure to print every option (`option_figures`) instead of the one shown."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    fig.update_layout(meta={**meta, PRINT_META: "every_option"})
+    return fig
+
+
+def _set_path(d: dict[str, Any], path: str, value: Any) -> None:
+    """d[a][b] = value for path 'a.b' (a menu button's layout update)."""
+    *head, last = path.split(".")
+    for key in head:
+        d = d.setdefault(key, {})
+    d[last] = value
+
+
+def option_figures(fig_dict: dict[str, Any]) -> list[dict[str, Any]]:
+    """The static figures of a menu figure, one per option of its (first) menu: the option's
+    traces, its layout changes and title (the option's title, else its label), no menu; each
+    `PRINT_HEIGHT` high. A figure without a menu has none."""
+    layout = fig_dict.get("layout") or {}
+    menus = layout.get("updatemenus") or []
+    if not menus:
+        return []
+    data = fig_dict.get("data") or []
+    base = copy.deepcopy(layout)
+    for key in ("updatemenus", "meta", "height", "modebar"):
+        base.pop(key, None)
+    base["annotations"] = [a for a in base.get("annotations", []) if a.get("name") != MENU_LABEL]
+    base["margin"] = {**base.get("margin", {}), "t": 44, "r": 20}
+    out = []
+    for button in menus[0].get("buttons", []):
+        args = button.get("args") or [{}]
+        shown = (args[0] or {}).get("visible", [])
+        traces = [{**t, "visible": True} for t, v in zip(data, shown, strict=False) if v]
+        lay = copy.deepcopy(base)
+        title = button.get("label", "")
+        for path, value in (args[1] if len(args) > 1 else {}).items():
+            if path == "title.text":
+                title = value
+            else:
+                _set_path(lay, path, value)
+        lay["title"] = {**lay.get("title", {}), "text": title, "font": {"size": 14}}
+        lay["height"] = PRINT_HEIGHT
+        out.append({"data": traces, "layout": lay})
+    return out
+
+
+def _print_version(fig_dict: dict[str, Any]) -> str:
+    """The figure shown on screen (with its menu) and, for print, each option's static figure
+    (hidden on screen)."""
+    figures = option_figures(fig_dict)
+    menus = (fig_dict.get("layout") or {}).get("updatemenus") or [{}]
+    noun = ""
+    for a in (fig_dict.get("layout") or {}).get("annotations", []):
+        if a.get("name") == MENU_LABEL:
+            noun = str(a.get("text", "")).removeprefix("选择").rstrip("：:")
+    n = len(menus[0].get("buttons", []))
+    note = f"（打印版）逐一列出全部{n}个{noun}：" if noun else f"（打印版）逐一列出全部{n}项："
+    static = "".join(f'<div class="kh-print-cell">{figure_html(f)}</div>' for f in figures)
+    return (
+        f'<div class="kh-screen-only">{figure_html(fig_dict)}</div>'
+        f'<div class="kh-print-only" aria-hidden="true"><p class="kh-note">{note}</p>'
+        f'<div class="kh-print-grid">{static}</div></div>'
+    )
+
+
 class HouseRenderer(MimetypeRenderer):
-    """A figure as text/html: a div and a Plotly.newPlot call; plotly.js is not included
-    (the notebook's first cell embeds it once) and no MathJax is loaded from anywhere."""
+    """A figure as text/html (`figure_html`): a div and the script drawing it; plotly.js is
+    not included (the notebook's first cell embeds it once) and no MathJax is loaded from
+    anywhere. A menu figure marked `print_every_option` brings its static print version."""
 
     def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, str]:
-        height = (fig_dict.get("layout") or {}).get("height") or 480
-        body = pio.to_html(
-            fig_dict,
-            config=CONFIG,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            full_html=False,
-            default_width="100%",
-            default_height=height,
-            validate=False,
-        )
-        return {"text/html": body}
+        meta = (fig_dict.get("layout") or {}).get("meta")
+        if isinstance(meta, dict) and meta.get(PRINT_META) and option_figures(fig_dict):
+            return {"text/html": _print_version(fig_dict)}
+        return {"text/html": figure_html(fig_dict)}
 
 
 def use_house_style() -> None:
@@ -112,8 +317,9 @@ def use_house_style() -> None:
     pio.templates[TEMPLATE_NAME] = house_template()
     pio.templates.default = TEMPLATE_NAME
     pio.renderers[RENDERER_NAME] = HouseRenderer()
-    # plotly_mimetype keeps the figure interactive in JupyterLab; text/html is what the
-    # exported report shows.
+    # plotly_mimetype keeps the figure interactive in JupyterLab (with the same config: no
+    # logo, no cloud button); text/html is what the exported report shows.
+    pio.renderers["plotly_mimetype"].config = dict(CONFIG)
     pio.renderers.default = f"plotly_mimetype+{RENDERER_NAME}"
 
 
@@ -196,6 +402,7 @@ def menu(
         ],
         annotations=[
             {
+                "name": MENU_LABEL,
                 "text": text(label) + "：",
                 "xref": "paper",
                 "yref": "paper",
@@ -832,6 +1039,7 @@ def score_waterfall(
             layouts=[{"shapes": [_base_line(float(b))]} for b in units["base"].to_list()],
         )
         fig.update_layout(yaxis_title="分", showlegend=False)
+        print_every_option(fig)  # a printout shows every unit, not the one the menu shows
     return fig
 
 
@@ -887,12 +1095,26 @@ def adjustments(
         annotation_text="完成基本任务分（100%）",
         annotation_position="top",
     )
+    per = rules.outcomes.department_adjustment.points_per_percent
     fig.update_layout(
         legend=_LEGEND_BELOW,
-        xaxis_title="调整分（完成率每高/低一个百分点 ±0.2分）",
+        xaxis_title=f"调整分（完成率每高/低一个百分点 ±{points_text(float(per))}分）",
+        # room for the value labels beside the longest bars, on both sides of the zero line
+        xaxis_range=_padded_range(d["adjustment"].to_list(), 0.16),
         yaxis={"categoryorder": "array", "categoryarray": _texts(d["unit"].to_list())},
     )
     return fig
+
+
+def _padded_range(values: Sequence[float | None], pad: float) -> list[float] | None:
+    """An axis range from 0 and `values` widened by `pad` of its span on each side that has
+    bars (labels drawn outside a bar need the room; plotly's autorange leaves none)."""
+    found = [float(v) for v in values if v is not None]
+    if not found:
+        return None
+    lo, hi = min(0.0, *found), max(0.0, *found)
+    span = (hi - lo) or 1.0
+    return [lo - pad * span if lo < 0 else lo, hi + pad * span if hi > 0 else hi]
 
 
 def district_assessment(df: pl.DataFrame, title: str = "区县总得分与考核赋分") -> go.Figure:
@@ -905,7 +1127,7 @@ def district_assessment(df: pl.DataFrame, title: str = "区县总得分与考核
     units = _texts(df["unit"].to_list())
     fig = new_figure(title, height=440)
     labels = [
-        f"{points_text(t)}（赋分{points_text(a)}）"
+        f"{points_text(t)}<br>赋分{points_text(a)}"
         for t, a in zip(df["total"].to_list(), df["assessment_score"].to_list(), strict=True)
     ]
     fig.add_bar(
@@ -916,6 +1138,7 @@ def district_assessment(df: pl.DataFrame, title: str = "区县总得分与考核
         text=labels,
         textposition="inside",  # inside the bar: clear of the reference lines
         insidetextanchor="end",
+        textangle=0,  # two short lines, level, also on a narrow (printed) bar
         textfont={"color": "white"},
         hovertemplate="%{x}：%{y:.2f}分<extra></extra>",
     )
@@ -1133,3 +1356,120 @@ def delay_chart(df: pl.DataFrame, rules: Rules) -> go.Figure:
         _note(fig, "没有录用")
     fig.update_layout(yaxis_title="天", showlegend=False)
     return fig
+
+
+# ---- the page: plotly.js after the text, the locale, printing --------------------------------
+
+_BUNDLE_MARK = "* plotly.js v"
+_QUEUE = '<script type="text/javascript">window.khPlots = window.khPlots || [];</script>'
+# Runs plotly.js (kept as inert text at the end of the page) after the first paint, registers
+# the locale, draws the queued figures; before printing, lays the page out at the printable
+# width (class kh-printing, the print style sheet's layout on screen) and redraws every chart
+# shown at its container's width; afterwards, back. window.khTimes: when each step happened.
+_BOOT = """(function () {
+  "use strict";
+  var times = window.khTimes = {start: performance.now()};
+  var root = document.documentElement;
+  var printing = false;
+  function graphs() {
+    return Array.prototype.slice.call(document.querySelectorAll(".js-plotly-plot"));
+  }
+  function before() {
+    if (printing || !window.Plotly) { return; }
+    printing = true;
+    root.classList.add("kh-printing");
+    graphs().forEach(function (gd) {
+      if (!gd.offsetParent || !gd._fullLayout) { return; }
+      var w = Math.floor(gd.parentElement.getBoundingClientRect().width);
+      if (w > 0 && Math.abs(w - gd._fullLayout.width) >= 1) {
+        gd.setAttribute("data-kh-width", String(gd._fullLayout.width));
+        Plotly.relayout(gd, {width: w});
+      }
+    });
+    times.print = performance.now();
+  }
+  function after() {
+    if (!printing) { return; }
+    printing = false;
+    root.classList.remove("kh-printing");
+    graphs().forEach(function (gd) {
+      if (gd.hasAttribute("data-kh-width")) {
+        gd.removeAttribute("data-kh-width");
+        Plotly.relayout(gd, {width: null, autosize: true});
+      }
+    });
+    window.requestAnimationFrame(fit);
+  }
+  // every chart shown at its container's width, once the screen's layout is back (a browser
+  // may say afterprint, or the print media may end, before it is)
+  function fit() {
+    if (printing || !window.Plotly) { return; }
+    graphs().forEach(function (gd) {
+      if (gd.offsetParent && gd._fullLayout) { Plotly.Plots.resize(gd); }
+    });
+  }
+  window.khPrint = {before: before, after: after};
+  window.addEventListener("beforeprint", before);
+  window.addEventListener("afterprint", after);
+  if (window.matchMedia) {
+    var mq = window.matchMedia("print");
+    var change = function (e) {
+      if (e.matches) { before(); } else { after(); window.requestAnimationFrame(fit); }
+    };
+    if (mq.addEventListener) { mq.addEventListener("change", change); }
+    else if (mq.addListener) { mq.addListener(change); }
+  }
+  var booted = false;
+  function boot() {
+    if (booted) { return; }
+    booted = true;
+    var code = document.getElementById("kh-plotly-js");
+    if (code && !window.Plotly) {
+      var s = document.createElement("script");
+      s.text = code.textContent;
+      times.plotly = performance.now();
+      document.body.appendChild(s);
+      code.parentNode.removeChild(code);
+    }
+    times.parsed = performance.now();
+    if (!window.Plotly) { return; }
+    Plotly.register(%(locale)s);
+    var queue = window.khPlots || [];
+    window.khPlots = {push: function (draw) { draw(); }};
+    queue.forEach(function (draw) { draw(); });
+    times.drawn = performance.now();
+    if (window.matchMedia && window.matchMedia("print").matches) { before(); }
+  }
+  window.requestAnimationFrame(function () { setTimeout(boot, 0); });
+  setTimeout(boot, 2000);
+})();"""
+
+
+def locale_module() -> dict[str, Any]:
+    """plotly.js's zh-CN locale as a module for ``Plotly.register``."""
+    return {"moduleType": "locale", "name": LOCALE, "dictionary": ZH_CN, "format": ZH_CN_FORMAT}
+
+
+def page_scripts(page: str) -> str:
+    """A published page with its text painted before plotly.js is parsed: the embedded plotly.js
+    (the notebook's first cell) leaves its place for the figures' queue and goes to the end of
+    the body as inert text, run after the first paint by a script that registers the zh-CN
+    locale, draws the queued figures and redraws them for printing. A page without plotly.js
+    is returned as it is."""
+    at = page.find(_BUNDLE_MARK)
+    if at < 0:
+        return page
+    start = page.rfind("<script", 0, at)
+    open_end = page.index(">", start) + 1
+    end = page.index("</script>", at)
+    bundle = page[open_end:end]
+    page = page[:start] + _QUEUE + page[end + len("</script>") :]
+    locale = json.dumps(locale_module(), ensure_ascii=False).replace("</", "<\\/")
+    tail = (
+        f'<script type="text/plain" id="kh-plotly-js">{bundle}</script>'
+        f'<script type="text/javascript">{_BOOT % {"locale": locale}}</script>'
+    )
+    body_end = page.rfind("</body>")
+    if body_end < 0:
+        return page + tail
+    return page[:body_end] + tail + page[body_end:]

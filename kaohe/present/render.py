@@ -1,4 +1,5 @@
-"""Tables and texts of the pages as HTML (every ledger string escaped) and as Excel sheets.
+"""Tables and texts of the pages as HTML (every ledger string escaped); the Excel sheets are
+written by `kaohe.present.excel`.
 
 HTML is built here with `html.escape` around every value that comes from data: a title such as
 ``<script>alert(1)</script>`` shows as text. Nothing is passed to a Markdown renderer.
@@ -6,22 +7,20 @@ A table is one widget for every page (`table_html`): the reports show it plain; 
 exploration page (`grid`) adds a search box, a menu filtering one column and headers that sort
 on click, from a small script that reads the table's own DOM (no data is written into it), so
 that without JavaScript it is still the complete table.
-Excel sheets are written with xlsxwriter, strings with `write_string` and
-``strings_to_formulas=False``, so text that looks like a formula (``=1+1``) stays text.
 
-Nothing here depends on the day it runs: the header and the workbooks carry the ledger's and
-the rules file's sha256, the kaohe version and the latest date recorded in the ledger (never
-"today"), so a rerun on the same inputs gives the same bytes.
+Nothing here depends on the day it runs: the header (in its metadata, for the page's colophon)
+and the workbooks carry the ledger's and the rules file's sha256, the kaohe version and the
+latest date recorded in the ledger (never "today"), so a rerun on the same inputs gives the
+same bytes. The header itself shows what a reader needs: issuer, title, period, dates.
 """
 
 from __future__ import annotations
 
 import html
 import os
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,9 @@ from kaohe.present.views import (
     QuarterReport,
     Section,
     Table,
-    annual_excel_tables,
     fmt_value,
-    quarter_excel_tables,
     table_frame,
 )
-from kaohe.rules.periods import quarter_title
 
 
 class Html:
@@ -329,8 +325,32 @@ def issue_row(ledger: Ledger, issued: date | None = None) -> tuple[str, str]:
     return ("台账记录至", day.isoformat() if day else "（台账中没有日期）")
 
 
+# The project folder: file names on a page are shown relative to it (never a machine's
+# absolute path such as /tmp/...).
+PROJECT = Path(__file__).resolve().parents[2]
+BASIS = "计分口径"  # the header row saying which clauses the figures apply
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A file as a page names it: relative to the project folder (data/raw/2022), else its
+    name only, marked as outside the project (its sha256 on the page identifies it)."""
+    p = Path(os.path.abspath(path))
+    try:
+        return p.relative_to(PROJECT).as_posix() or "."
+    except ValueError:
+        return f"{p.name}（项目文件夹外）"
+
+
+def issuer() -> str:
+    """Who issues the pages: the office file's issuer (params/office.yaml, `kaohe.office`)."""
+    from kaohe.office import load_office
+
+    return load_office().issuer.name
+
+
 def fingerprints(ctx: Context) -> dict[str, str]:
-    """What identifies a report's inputs: ledger and rules file (path, sha256), kaohe version."""
+    """What identifies a report's inputs: ledger and rules file (path, sha256), kaohe version;
+    and the files as the page's colophon names them (`shown_path`)."""
     day = ledger_date(ctx.ledger)
     return {
         "ledger": ctx.ledger_path,
@@ -339,6 +359,8 @@ def fingerprints(ctx: Context) -> dict[str, str]:
         "rules_sha256": ctx.rules_sha256,
         "kaohe_version": __version__,
         "ledger_date": day.isoformat() if day else "",
+        "ledger_name": shown_path(ctx.ledger_path),
+        "rules_name": f"{shown_path(ctx.rules_path)}（{ctx.rules.meta.title}）",
     }
 
 
@@ -350,31 +372,23 @@ def page_header(
     issued: date | None = None,
     note: str | None = None,
 ) -> Html:
-    """A page's head: issuer, title, subtitle and a table of what was read and scored (ledger
-    and rules file with their sha256, the page's own `rows`, the date, the program version),
-    then an optional note. Carries the fingerprints (`Html.meta`) for the publisher."""
-    every = [
-        ("台账", ctx.ledger_path),
-        ("台账指纹（sha256）", ctx.ledger_sha256),
-        ("规则文件", f"{ctx.rules_path}（{ctx.rules.meta.title}）"),
-        ("规则指纹（sha256）", ctx.rules_sha256),
-        *rows,
-        issue_row(ctx.ledger, issued),
-        ("程序版本", f"kaohe {__version__}"),
-    ]
-    meta = "".join(
-        f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>"
-        if "sha256" in k
-        else f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
-        for k, v in every
-    )
+    """A page's head, what a reader needs: the issuer, the title, the period (`subtitle`), the
+    page's own `rows` (the as-of date …) with the date of the data, and the basis of the
+    figures (the row `BASIS`); then an optional note. Files, fingerprints and the program
+    version go to the colophon at the end of the page (the template's footer, from the
+    fingerprints this header carries in `Html.meta`)."""
+    dated = [*(r for r in rows if r[0] != BASIS), issue_row(ctx.ledger, issued)]
+    basis = [v for k, v in rows if k == BASIS]
     body = (
         '<header class="kh-header">'
-        f'<p class="kh-issuer">{esc(ctx.rules.meta.source)}</p>'
+        f'<p class="kh-issuer">{esc(issuer())}</p>'
         f"<h1>{esc(title)}</h1>"
         f'<p class="kh-subtitle">{esc(subtitle)}</p>'
-        f'<table class="kh-meta">{meta}</table>'
-        "</header>"
+        '<p class="kh-dates">'
+        + "".join(f"<span>{esc(k)}：{esc(v)}</span>" for k, v in dated)
+        + "</p>"
+        + "".join(f'<p class="kh-basis">{esc(BASIS)}：{esc(v)}</p>' for v in basis)
+        + "</header>"
     )
     if note:
         body += f'<p class="kh-note">{esc(note)}</p>'
@@ -401,210 +415,27 @@ def annual_header(a: AnnualReport, issued: date | None = None) -> Html:
     return page_header("党委、政务信息工作年度考核结果", a.label, a.ctx, rows, issued)
 
 
-# ---- Excel ---------------------------------------------------------------------------------
+# ---- Excel (moved to kaohe.present.excel; these names stay importable from here) ---------
+
+_EXCEL_NAMES = frozenset(
+    {
+        "FIXED_CREATED",
+        "write_xlsx",
+        "workbook_about",
+        "quarter_excel",
+        "annual_excel",
+    }
+)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def __getattr__(name: str) -> Any:
+    """`render.write_xlsx` and friends, lazily from `kaohe.present.excel` (which imports this
+    module, so the re-export cannot be a top-level import)."""
+    if name in _EXCEL_NAMES:
+        from kaohe.present import excel
 
-
-_SHEET_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = name.translate(_SHEET_BAD)[:31] or "表"
-    out, i = base, 2
-    while out in used:
-        suffix = f"({i})"
-        out = base[: 31 - len(suffix)] + suffix
-        i += 1
-    used.add(out)
-    return out
-
-
-# The document date of a workbook that names none: fixed, like the zip entries' dates that
-# xlsxwriter writes, so the same tables give the same bytes.
-FIXED_CREATED = datetime(1980, 1, 1)
-
-
-def write_xlsx(
-    tables: Sequence[Table],
-    path: str | Path,
-    about: Sequence[tuple[str, str]] = (),
-    created: datetime | None = None,
-    title: str = "",
-) -> Path:
-    """One sheet per table (title row, Chinese headers, rows, note), written to a temporary
-    file and renamed, so a reader never sees half a workbook.
-
-    `about` (label, value) rows — what was scored, the fingerprints — become a last sheet
-    说明 and the workbook's custom document properties; `created` is the document date
-    (default `FIXED_CREATED`, never the clock): the same tables give the same bytes."""
-    import xlsxwriter
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False})
-        about_text = "；".join(f"{k}：{v}" for k, v in about)
-        wb.set_properties(
-            {
-                "title": title,
-                "author": "kaohe",
-                "comments": about_text,
-                "created": created or FIXED_CREATED,
-            }
-        )
-        for k, v in about:
-            wb.set_custom_property(k, v)
-        f_title = wb.add_format({"bold": True, "font_size": 13})
-        f_head = wb.add_format(
-            {
-                "bold": True,
-                "align": "center",
-                "valign": "vcenter",
-                "border": 1,
-                "bg_color": "#EAEDED",
-                "text_wrap": True,
-            }
-        )
-        f_text = wb.add_format({"border": 1})
-        f_int = wb.add_format({"border": 1, "num_format": "0"})
-        f_pts = wb.add_format({"border": 1})  # General: 107, 10.5, 65.33
-        f_pct = wb.add_format({"border": 1, "num_format": "0.00%"})
-        f_note = wb.add_format({"italic": True, "font_color": "#555555"})
-        formats = {"int": f_int, "pts": f_pts, "pct": f_pct}
-        used: set[str] = set()
-        for t in tables:
-            ws = wb.add_worksheet(_sheet_name(t.name, used))
-            ws.write_string(0, 0, t.title, f_title)
-            cols = list(t.columns)
-            split = [c.header.split("|", 1) for c in cols]
-            two = any(len(s) == 2 for s in split)
-            head_row = 2
-            if two:
-                i = 0
-                while i < len(split):
-                    s = split[i]
-                    if len(s) == 1:
-                        ws.merge_range(head_row, i, head_row + 1, i, s[0], f_head)
-                        i += 1
-                        continue
-                    j = i
-                    while j < len(split) and len(split[j]) == 2 and split[j][0] == s[0]:
-                        ws.write_string(head_row + 1, j, split[j][1], f_head)
-                        j += 1
-                    if j - i > 1:
-                        ws.merge_range(head_row, i, head_row, j - 1, s[0], f_head)
-                    else:
-                        ws.write_string(head_row, i, s[0], f_head)
-                    i = j
-                first = head_row + 2
-            else:
-                for i, c in enumerate(cols):
-                    ws.write_string(head_row, i, c.header, f_head)
-                first = head_row + 1
-            df = table_frame(t)
-            for r_i, row in enumerate(df.iter_rows()):
-                for c_i, (value, col) in enumerate(zip(row, cols, strict=True)):
-                    rr = first + r_i
-                    if value is None:
-                        ws.write_blank(rr, c_i, None, f_text)
-                    elif (
-                        col.fmt in formats
-                        and isinstance(value, int | float)
-                        and not isinstance(value, bool)
-                    ):
-                        digits = 4 if col.fmt == "pct" else 2
-                        ws.write_number(rr, c_i, round(float(value), digits), formats[col.fmt])
-                    else:
-                        ws.write_string(rr, c_i, fmt_value(value, col.fmt), f_text)
-            end = first + df.height
-            if df.height == 0:
-                ws.write_string(first, 0, t.empty)
-                end += 1
-            if t.note:
-                ws.write_string(end + 1, 0, f"注：{t.note}", f_note)
-            for c_i, c in enumerate(cols):
-                width = max(
-                    [len(c.header.split("|")[-1]) * 2 + 2]
-                    + [len(fmt_value(v, c.fmt)) * 2 for v in df[c.key].head(200).to_list()]
-                )
-                ws.set_column(c_i, c_i, min(max(width, 6), 60))
-            ws.freeze_panes(first, 0)
-        if about:
-            ws = wb.add_worksheet(_sheet_name("说明", used))
-            ws.write_string(0, 0, title or "说明", f_title)
-            for r_i, (k, v) in enumerate(about, start=2):
-                ws.write_string(r_i, 0, k, f_head)
-                ws.write_string(r_i, 1, v, f_text)
-            ws.set_column(0, 0, max(len(k) for k, _ in about) * 2 + 2)
-            ws.set_column(1, 1, min(max(len(v) for _, v in about) + 2, 90))
-        wb.close()
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _excel_note(path: Path) -> Html:
-    return Html(
-        f'<p class="kh-note">本报告各表格的 Excel 版本（每表一个工作表）：'
-        f"<code>{esc(path.name)}</code>，与本文件在同一文件夹。</p>",
-        "Excel",
-    )
-
-
-def workbook_about(title: str, ctx: Context, as_of: str) -> list[tuple[str, str]]:
-    """The 说明 sheet of a report's workbook: which report, inputs and fingerprints."""
-    day = ledger_date(ctx.ledger)
-    return [
-        ("报告", title),
-        ("数据截至", as_of),
-        ("台账", ctx.ledger_path),
-        ("台账指纹（sha256）", ctx.ledger_sha256),
-        ("规则文件", ctx.rules_path),
-        ("规则指纹（sha256）", ctx.rules_sha256),
-        ("台账记录至", day.isoformat() if day else ""),
-        ("程序版本", f"kaohe {__version__}"),
-    ]
-
-
-def _created(ctx: Context) -> datetime | None:
-    """A workbook's document date: the ledger's latest date (the same inputs, the same date)."""
-    day = ledger_date(ctx.ledger)
-    return datetime(day.year, day.month, day.day) if day else None
-
-
-def quarter_excel(r: QuarterReport, out_dir: str | Path) -> Html:
-    """Write the notification's tables to <out_dir>/<stem>.xlsx and say so."""
-    title = quarter_title(r.rules, r.quarter)
-    path = write_xlsx(
-        quarter_excel_tables(r),
-        Path(out_dir) / f"{r.stem}.xlsx",
-        workbook_about(title, r.ctx, r.quarter.end.isoformat()),
-        _created(r.ctx),
-        title,
-    )
-    return _excel_note(path)
-
-
-def annual_excel(a: AnnualReport, out_dir: str | Path) -> Html:
-    title = a.title
-    path = write_xlsx(
-        annual_excel_tables(a),
-        Path(out_dir) / f"{a.stem}.xlsx",
-        workbook_about(title, a.ctx, a.scores.end.isoformat()),
-        _created(a.ctx),
-        title,
-    )
-    return _excel_note(path)
+        return getattr(excel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def frame_preview(df: pl.DataFrame) -> Html:
