@@ -776,7 +776,7 @@ def test_the_notebook_is_parameterised_thin_and_saved_without_outputs() -> None:
         for s in ast.parse("".join(tagged[0]["source"])).body
         for t in getattr(s, "targets", [])
     }
-    assert names == {"ledger", "rules", "unit", "person", "as_of"}
+    assert names == {"ledger", "rules", "unit", "person", "as_of", "prev_ledger", "prev_rules"}
     for c in code:
         assert c["outputs"] == [] and c["execution_count"] is None
         if c is tagged[0]:
@@ -831,6 +831,8 @@ def test_the_notebook_runs_headless_with_its_defaults(default_page: Any) -> None
     assert all(c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code")
     html = default_page.html.read_text(encoding="utf-8")
     assert "<h1>党委、政务信息工作查询</h1>" in html and "默认单位</th><td>人才综合处" in html
+    # 八: the sample year has no previous year beside it: the section says so
+    assert "没有找到2021年度的台账" in html and "prev_ledger" in html
     assert figure_count(default_page.notebook) == 9
 
 
@@ -1013,3 +1015,55 @@ def test_the_delay_boxes_draw_as_plotly_draws_them_from_every_adoption(
     assert set(raw_stats) == {labels[lv] for lv in d["level"].unique()}
     assert new_stats == raw_stats
     assert any(o["points"] for o in raw_stats.values())  # the sample has an outlier
+
+
+# ---- 八、the previous year -------------------------------------------------------------------------
+
+
+def test_the_previous_year_beside_this_one_gives_the_units_line_and_chart(
+    tmp_path: Path,
+) -> None:
+    """data/raw/2023 beside data/raw/2022, params/2023.yaml beside params/2022.yaml: found
+    without parameters; the line is the comparison's (kaohe.present.trend)."""
+    from test_trend import next_year_mapping, shift_ledger, write_rules
+
+    from kaohe.present import trend
+    from kaohe.whatif.scenario import apply_changes
+
+    raw, params = tmp_path / "raw", tmp_path / "params"
+    ledger_2022 = raw / "2022"
+    ledger_2022.mkdir(parents=True)
+    for f in SAMPLE.glob("*.csv"):
+        (ledger_2022 / f.name).write_bytes(f.read_bytes())
+    params.mkdir()
+    (params / "2022.yaml").write_bytes((ROOT / "params" / "2022.yaml").read_bytes())
+    rules_2023 = apply_changes(next_year_mapping(), {"groups.list[B].base": 180})
+    write_rules(rules_2023, params / "2023.yaml")
+    shift_ledger(raw / "2023")
+    x = explore.load(raw / "2023", params / "2023.yaml", TALENT)
+    c = explore.previous_year(x)
+    assert c.trend is not None and c.unit == TALENT
+    line = c.trend.units.filter(pl.col("unit") == TALENT).row(0, named=True)
+    assert line["work_u"] == 0 and line["rules_u"] == line["change_u"] == 0
+    assert line["completion_rate_b"] == pytest.approx(line["total_b"] / 180)
+    html = str(explore.cross_year(c))
+    assert "人才综合处：2022年度与2023年度" in html and "本单位工作" in html
+    assert html.count("<tr>") == 3  # two header rows and the unit's line
+    fig = explore.cross_year_chart(c)
+    assert isinstance(fig, go.Figure) and TALENT in fig.layout.title.text
+    # the same comparison as the trend page's
+    t = trend.load(ledger_2022, params / "2022.yaml", raw / "2023", params / "2023.yaml")
+    assert t.units.equals(c.trend.units)
+
+
+def test_without_a_previous_year_the_section_says_why(sample: explore.Explorer) -> None:
+    c = explore.previous_year(sample)
+    assert c.trend is None and "没有找到2021年度的台账" in c.why
+    assert explore.cross_year_chart(c) is None
+    assert "prev_ledger" in str(explore.cross_year(c))
+    c = explore.previous_year(sample, SAMPLE, ROOT / "params" / "无.yaml")
+    assert c.trend is None and "没有找到2021年度的规则文件" in c.why
+    # a "previous" year that is not earlier is refused in the section, not on the whole page
+    c = explore.previous_year(sample, SAMPLE, ROOT / "params" / "2022.yaml")
+    assert c.trend is None and "后一年度" in c.why
+    assert "&lt;b&gt;" in str(explore.cross_year(explore.CrossYear("x", None, "<b>")))

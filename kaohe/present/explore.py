@@ -42,8 +42,9 @@ import polars as pl
 from kaohe.engine import Scores
 from kaohe.ledger import names as ledger_names
 from kaohe.ledger.model import Ledger
-from kaohe.present import charts, render, views
+from kaohe.present import charts, render, trend, trend_charts, views
 from kaohe.present.render import Html
+from kaohe.present.trend import Trend
 from kaohe.present.views import Table
 from kaohe.rules.models import Rules
 from kaohe.rules.periods import ReportDataError, year_label
@@ -326,6 +327,96 @@ def delays_grid(x: Explorer) -> Html:
 def writer_gaps(x: Explorer) -> Html:
     """七、items without a first writer, writers not on the roster."""
     return render.grid(views.writer_gaps_table(x.ctx, x.scores))
+
+
+# ---- 八、the previous year ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossYear:
+    """The chosen unit beside the previous year (`kaohe.present.trend`), or why there is none."""
+
+    unit: str
+    trend: Trend | None
+    why: str = ""  # when `trend` is None: why the section is empty, and how to fill it
+
+
+def _previous_path(path: str, year: int, suffix: str) -> Path | None:
+    """The previous year's file beside this year's, when this year's is named by its year
+    (data/raw/2023 → data/raw/2022, params/2023.yaml → params/2022.yaml)."""
+    p = Path(path)
+    if p.name != f"{year}{suffix}":
+        return None
+    return p.with_name(f"{year - 1}{suffix}")
+
+
+def previous_year(x: Explorer, ledger: str | Path = "", rules: str | Path = "") -> CrossYear:
+    """The unit's line of the comparison with the previous year: that year's `ledger` and
+    `rules` (blank: data/raw/<year−1> and params/<year−1>.yaml beside this year's, when this
+    year's are named by their year). A previous year that is not there or cannot be scored
+    leaves the section empty, saying why."""
+    from kaohe.rules.models import RulesError
+
+    year = x.rules.meta.year
+    prev = f"{year - 1}年度"
+    hint = "可在笔记本的参数 prev_ledger、prev_rules 中给出上一年度的台账和规则文件"
+    lp = Path(ledger) if str(ledger).strip() else _previous_path(x.ctx.ledger_path, year, "")
+    rp = Path(rules) if str(rules).strip() else _previous_path(x.ctx.rules_path, year, ".yaml")
+    if lp is None or not lp.exists():
+        where = f"（{lp}）" if lp is not None else ""
+        return CrossYear(x.unit, None, f"没有找到{prev}的台账{where}：{hint}。")
+    if rp is None or not rp.is_file():
+        where = f"（{rp}）" if rp is not None else ""
+        return CrossYear(x.unit, None, f"没有找到{prev}的规则文件{where}：{hint}。")
+    try:
+        t = trend.compare(views.load_context(lp, rp), x.ctx)
+    except (ReportDataError, RulesError) as err:
+        return CrossYear(x.unit, None, f"{prev}无法计分：{err}")
+    return CrossYear(x.unit, t)
+
+
+CROSS_YEAR_COLUMNS = (
+    ("total", "总得分", "pts"),
+    ("completion_rate", "完成率", "pct"),
+    ("rank", "类内排名", "int"),
+)
+
+
+def cross_year(c: CrossYear) -> Html:
+    """八、the unit's line of the comparison (both years' total, completion rate and rank, the
+    change and its split), or why the section is empty."""
+    if c.trend is None:
+        return Html(f'<p class="kh-empty">{render.esc(c.why)}</p>', "与上一年度比较")
+    t = c.trend
+    cols: list[views.Column] = [views.Column("unit", "单位")]
+    for key, header, fmt in CROSS_YEAR_COLUMNS:
+        cols += [
+            views.Column(f"{key}_a", f"{header}|{t.year_a}", fmt),
+            views.Column(f"{key}_b", f"{header}|{t.year_b}", fmt),
+        ]
+    cols += [
+        views.Column("change", "总得分变化|合计", "pts"),
+        views.Column("work", "总得分变化|本单位工作", "pts"),
+        views.Column("rules", "总得分变化|规则调整", "pts"),
+        views.Column("note", "说明"),
+    ]
+    table = Table(
+        "与上一年度比较",
+        f"{c.unit}：{t.label_a}与{t.label_b}",
+        t.units.filter(pl.col("unit") == c.unit),
+        tuple(cols),
+        note="全年对比（不受截至日期影响）。" + trend.method_text(t),
+        empty=f"{t.label_a}和{t.label_b}的名单中都没有{c.unit}。",
+    )
+    return render.table(table)
+
+
+def cross_year_chart(c: CrossYear) -> go.Figure | None:
+    """八、the unit from the previous year's total to this year's (work, rules); None (nothing
+    shown) without a previous year."""
+    if c.trend is None:
+        return None
+    return trend_charts.unit_bridge(c.trend, c.unit)
 
 
 # ---- live JupyterLab controls --------------------------------------------------------------------
