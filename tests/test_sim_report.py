@@ -89,7 +89,56 @@ def test_sweep_page_draws_offline_in_a_browser(browser: Any, tmp_path: Path) -> 
     )
     assert r.returncode == 0, r.stderr
     seen = open_offline(browser, tmp_path / "sweep.html")
-    assert seen["expected"] == seen["drawn"] == 2
+    # total, completion rate, rank within class, adjustment, assessment (tests/test_sweep_page.py)
+    assert seen["expected"] == seen["drawn"] == 5
     assert seen["plotly"] and seen["errors"] == [] and seen["blocked"] == []
     df = pl.read_csv(tmp_path / "sweep.csv")
     assert df.filter(pl.col("baseline"))["value"].unique().to_list() == [150.0]
+
+
+# ---- no code names (issue 10) ------------------------------------------------------------------
+
+
+def test_rule_paths_read_in_the_rules_own_words() -> None:
+    from kaohe.rules.models import load_rules
+    from kaohe.whatif.report import path_label
+
+    rules = load_rules()
+    label = path_label(rules, "outcomes.department_adjustment.points_per_percent")
+    assert label.endswith("（四）") and "百分点" in label and "points" not in label
+    pub = path_label(rules, "publications.list.0.points")
+    assert "附件1" in pub and "中央办公厅《工作情况交流》" in pub
+    assert path_label(rules, "no.such.path") == "规则参数"
+
+
+def test_the_simulation_page_names_no_code(simulated: Path) -> None:
+    html = (simulated / "模拟-unadopted-cap-20.html").read_text(encoding="utf-8")
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)
+    assert "department.unadopted" not in text and ">unadopted<" not in text
+    assert "得分、绩效考核调整分和考核赋分均不变" in text
+
+
+def test_a_scenario_change_reads_as_the_rule_and_its_two_values() -> None:
+    from kaohe.rules.models import load_rules
+    from kaohe.whatif.report import change_text
+
+    rules = load_rules()
+    assert change_text(rules, "department.unadopted.cap_share_of_base", 0.2) == (
+        "未录用信息累计得分上限（占基本任务分）（二（二）1（1））：30% → 20%"
+    )
+    assert change_text(rules, "groups.list.1.base", 180).endswith("：150分 → 180分")
+
+
+def test_the_simulation_header_is_the_shared_one_and_files_go_to_the_colophon(
+    simulated: Path,
+) -> None:
+    html = (simulated / "模拟-unadopted-cap-20.html").read_text(encoding="utf-8")
+    header = html[html.index('<header class="kh-header">') : html.index("</header>")]
+    assert '<p class="kh-issuer">' in header
+    assert "改动：未录用信息累计得分上限（占基本任务分）（二（二）1（1））：30% → 20%" in header
+    assert "sha256" not in header and "/" not in header.replace("</", "")
+    colophon = html[html.index('<table class="kh-colophon">') :]
+    assert "params/scenarios/unadopted-cap-20.yaml" in colophon
+    assert colophon.count("<code>") == 3  # ledger, rules and scenario fingerprints
+    # rank is the rank within class, the class as the reports name it
+    assert "类内排名" in html and '<td class="nw">B类</td>' in html

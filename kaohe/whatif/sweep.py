@@ -32,6 +32,8 @@ from kaohe.engine import (
     TASK_LEVELS,
     class_rank,
     count_tasks,
+    department_adjustment,
+    district_assessment,
     in_window,
     items_with_units,
     level_counts,
@@ -48,6 +50,7 @@ from kaohe.rules.models import (
     MAX_COUNT,
     MAX_POINTS,
     SCALE,
+    Outcomes,
     Rules,
     _show,
     rules_from_mapping,
@@ -59,6 +62,7 @@ from kaohe.whatif.scenario import (
     get_value,
     nearest_path,
     numeric_leaf_paths,
+    split_path,
     with_changes,
 )
 
@@ -446,6 +450,47 @@ def _numeric_current(mapping: dict[str, Any], path: str) -> int | Decimal:
     return current
 
 
+def _outcome_rules(
+    rules: Rules, mapping: dict[str, Any], path: str, vals: list[Any]
+) -> list[Rules]:
+    """The rules the outcomes of 四 read at each value: the file's own for a path outside
+    `outcomes` (one entry), else one per value with only the outcomes block changed (every
+    value lies between the extremes the whole rules were validated at)."""
+    if split_path(path)[0] != "outcomes":
+        return [rules]
+    block = {"outcomes": mapping["outcomes"]}
+    return [
+        rules.model_copy(
+            update={
+                "outcomes": Outcomes.model_validate(with_changes(block, {path: v})[0]["outcomes"])
+            }
+        )
+        for v in vals
+    ]
+
+
+def _outcomes(
+    totals: np.ndarray, bases: np.ndarray, dep: np.ndarray, per_value: list[Rules]
+) -> tuple[list[float | None], list[float | None]]:
+    """四 at each value (variant × unit): the departments' adjustment and the districts'
+    assessment, each from the engine's own function, once per distinct (rules, total, base)."""
+    adjustment: list[float | None] = []
+    assessment: list[float | None] = []
+    seen: dict[tuple[int, bool, int, int], float] = {}
+    for i, (row, brow) in enumerate(zip(totals.tolist(), bases.tolist(), strict=True)):
+        k = i if len(per_value) > 1 else 0
+        rules = per_value[k]
+        for total_u, base_u, is_dep in zip(row, brow, dep, strict=True):
+            key = (k, bool(is_dep), total_u, base_u)
+            got = seen.get(key)
+            if got is None:
+                fn = department_adjustment if is_dep else district_assessment
+                got = seen[key] = float(fn(total_u, base_u, rules))
+            adjustment.append(got if is_dep else None)
+            assessment.append(None if is_dep else got)
+    return adjustment, assessment
+
+
 def sweep(
     ledger: Ledger,
     mapping: dict[str, Any],
@@ -457,7 +502,10 @@ def sweep(
     """Totals and ranks of every unit for each value of the rule at `path`.
 
     Returns (table, method) where table has unit, group, kind, value, total, completion_rate,
-    rank, baseline (true at the rules file's own value) and method is 'vectorised' or
+    rank (within class), adjustment (departments) and assessment_score (districts) — what 四
+    makes of the total, from the engine's own functions, so a change of the base moves them
+    where it does not move totals — baseline (true at the rules file's own value) and method
+    is 'vectorised' or
     'full' (the fallback that scores each value in full).
     """
     if not values:
@@ -532,13 +580,22 @@ def sweep(
             else np.broadcast_to(base_arr["base"], (len(vals), units.height))
         )
     n_u = units.height
+    bases = np.asarray(bases)
+    adjustment, assessment = _outcomes(
+        totals,
+        bases,
+        (units["kind"] == "department").to_list(),
+        _outcome_rules(rules, mapping, path, vals),
+    )
     out = pl.DataFrame(
         {
             "unit": np.tile(units["unit"].to_numpy(), len(vals)),
             "value": np.repeat(np.array([float(v) for v in vals]), n_u),
             "total_u": totals.reshape(-1),
-            "base_u": np.asarray(bases).reshape(-1),
-            "completion_rate": _rate(totals, np.asarray(bases)).reshape(-1),
+            "base_u": bases.reshape(-1),
+            "completion_rate": _rate(totals, bases).reshape(-1),
+            "adjustment": pl.Series(adjustment, dtype=pl.Float64),
+            "assessment_score": pl.Series(assessment, dtype=pl.Float64),
             "_i": np.repeat(np.arange(len(vals)), n_u),
             "order": np.tile(units["order"].to_numpy(), len(vals)),
         }
@@ -554,7 +611,16 @@ def sweep(
     out = out.with_columns(class_rank("_i").alias("rank")).sort("_i", "order")
     return (
         out.select(
-            "unit", "group", "kind", "value", "total", "completion_rate", "rank", "baseline"
+            "unit",
+            "group",
+            "kind",
+            "value",
+            "total",
+            "completion_rate",
+            "rank",
+            "adjustment",
+            "assessment_score",
+            "baseline",
         ),
         method,
     )
