@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 # The four quarterly notifications and the annual report of the sample year (offline HTML).
 # The reports score each quarter end and the year once (kaohe.score_cache, reports/.kaohe-cache);
-# they do not read `make score`'s CSV files.
+# they do not read `make score`'s CSV files. Once the 2023 sample year ships (data/raw/2023,
+# params/2023.yaml), the two years side by side too (reports/2022-2023/).
 report: $(STAMP)
 	$(BIN)/kaohe report --all --ledger $(LEDGER) --out reports
+	if [ -d data/raw/2023 ] && [ -f params/2023.yaml ]; then \
+		$(BIN)/kaohe report --trend 2022-2023 --out reports; fi
 
 # The year's scores as CSV files (unit_scores.csv, score_lines.csv …) in $(OUT).
 score: $(STAMP)
@@ -28,6 +31,7 @@ score: $(STAMP)
 
 test: $(STAMP)
 	scripts/ensure-browser.sh
+	scripts/ensure-office.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -56,8 +60,10 @@ lab: $(STAMP)
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab --notebook-dir=notebooks \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
+# The sample years: 2022 (the default ledger) and 2023 (on params/2023.yaml, an overlay on 2022).
 sample: $(STAMP)
 	$(BIN)/kaohe sample --seed 2022 --out $(LEDGER) --force
+	$(BIN)/kaohe sample --year 2023 --out data/raw/2023 --force
 
 # Re-pin after changing dependencies in pyproject.toml (and environment.yml).
 lock: $(STAMP)

@@ -18,7 +18,8 @@ the file stem and the folder. `publish_page` runs it:
 3. nbconvert exports it without code cells through the ``kaohe_report`` template, which loads
    nothing from the internet; `external_references` checks the page reaches for nothing;
 4. `Stage` publishes the bundle — ``<stem>.html``, the executed ``<stem>.ipynb`` and the
-   ``<stem>.xlsx`` the notebook wrote, if any — together: staged, then renamed into place; if any
+   ``<stem>.xlsx`` and ``<stem>.docx`` the notebook wrote, if any, and the ``<stem>.pdf``
+   LibreOffice made of the .docx when the page asks for it (`Page.pdf`) — together: staged, then renamed into place; if any
    step fails none of the new files is left and the old bundle is restored whole.
 
 `publish_outputs` publishes a page whose outputs are already made in this process (the sweep
@@ -78,7 +79,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "kaohe_report"
 STARTUP_TIMEOUT = 120  # seconds for the kernel to come up
 CELL_TIMEOUT = 600  # seconds for one cell
-BUNDLE = (".ipynb", ".xlsx", ".html")  # the files of a report, in the order they are published
+# the files of a report, in the order they are published (the page last)
+BUNDLE = (".ipynb", ".xlsx", ".docx", ".pdf", ".html")
 FAILED = ".失败.ipynb"  # the executed notebook of a failed run, kept for diagnosis
 STAGE_SUFFIX = ".kaohe-stage"
 SCORE_CACHE = ".kaohe-cache"  # the score cache of a run's pages, in their output folder
@@ -114,6 +116,7 @@ class Page:
     kernel_cwd: Path | None = None
     failed_dir: Path | None = None
     score_cache: Path | None = None
+    pdf: bool = False  # also convert the <stem>.docx the notebook wrote to <stem>.pdf
 
     @property
     def failed(self) -> Path:
@@ -130,6 +133,8 @@ class PageFiles:
     xlsx: Path | None
     seconds: float
     size: int
+    docx: Path | None = None  # the Word 公文 (kaohe.present.document)
+    pdf: Path | None = None  # its PDF (--pdf)
 
 
 @dataclass(frozen=True)
@@ -143,13 +148,13 @@ class ReportSpec:
     stem: str  # file name without suffix: 2022Q3-季度通报
     title: str  # the page title
 
-    def page(self, ledger: Path, rules: Path | None, out: Path) -> Page:
+    def page(self, ledger: Path, rules: Path | None, out: Path, pdf: bool = False) -> Page:
         """The report as a page of <out>/<year>/, its workbook written by the notebook into
         the staging folder (``out_dir = "."``); the ledger must exist."""
         params: dict[str, Any] = {
             "year": self.year,
             "ledger_path": str(existing_ledger(ledger)),
-            "rules_path": str((rules or DEFAULT_RULES).resolve()),
+            "rules_path": str((rules or _rules_for(None, None, ledger)).resolve()),
             "out_dir": ".",
         }
         if self.quarter is not None:
@@ -161,6 +166,7 @@ class ReportSpec:
             self.notebook,
             params,
             score_cache=out / SCORE_CACHE,
+            pdf=pdf,
         )
 
 
@@ -172,6 +178,20 @@ def existing_ledger(ledger: str | os.PathLike[str]) -> Path:
     return path
 
 
+def _rules_for(rules_path: Path | None, year: int | str | None, ledger: Path | None = None) -> Path:
+    """The rules file of a report: the one given; else the year's file params/<year>.yaml (if
+    there is one); else the file whose period holds the ledger's dates; else params/2022.yaml."""
+    from kaohe.rules.choose import PARAMS, choose
+
+    if rules_path is not None:
+        return rules_path
+    if str(year).isdigit() and (PARAMS / f"{year}.yaml").is_file():
+        return PARAMS / f"{year}.yaml"
+    if ledger is not None and Path(ledger).exists():
+        return choose(None, Path(ledger)).path
+    return DEFAULT_RULES
+
+
 def plan(
     kind: Kind,
     rules_path: Path | None,
@@ -179,7 +199,8 @@ def plan(
     quarter: str | None = None,
 ) -> ReportSpec:
     """Check the arguments against the rules file and name the report (no data read)."""
-    rules = load_rules(rules_path)
+    written = year if year is not None else str(quarter or "").strip()[:4]  # 2023Q1: 2023
+    rules = load_rules(_rules_for(rules_path, written))
     y = check_year(rules, year if year is not None else rules.meta.year)
     if kind == "quarter":
         if quarter is None:
@@ -401,13 +422,17 @@ def _drop_stderr(nb: Any) -> None:
 
 
 def export_html(nb: Any, title: str, exp: Any | None = None) -> str:
+    """The page of the executed notebook: the template's HTML, with plotly.js moved after the
+    text and the page's own scripts (zh-CN toolbar, print redraw; `charts.page_scripts`)."""
     import copy
+
+    from kaohe.present.charts import page_scripts
 
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
     _drop_stderr(nb)
     body, _ = (exp or exporter()).from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    return page_scripts(body)
 
 
 class _Refs(HTMLParser):
@@ -672,6 +697,8 @@ def _finish_and_publish(
         files.get(".xlsx"),
         time.perf_counter() - t0,
         len(data),
+        files.get(".docx"),
+        files.get(".pdf"),
     )
 
 
@@ -689,6 +716,8 @@ def publish_page(
     if notebook is None or not notebook.is_file():
         raise ReportError(f"找不到{page.noun}笔记本 {notebook}")
     failed = page.failed
+    if page.pdf:
+        _require_office()  # before any work: say what to install
     with _staged(page, held) as (folder, stage):
         say(f"启动内核，执行 {notebook.name}…")
         env = {}
@@ -714,8 +743,34 @@ def publish_page(
             raise
         finally:
             stop_kernel(km)
+        if page.pdf:
+            say("用 LibreOffice 把 Word 公文转换为 PDF…")
+            _office_pdf(stage, page)
         say("导出 HTML…")
         return _finish_and_publish(nb, page, stage, exp, True, t0)
+
+
+def _require_office() -> None:
+    from kaohe.present.document import DocumentError, require_soffice
+
+    try:
+        require_soffice()
+    except DocumentError as err:
+        raise ReportError(str(err)) from None
+
+
+def _office_pdf(stage: Stage, page: Page) -> None:
+    """<stem>.pdf from the <stem>.docx the notebook wrote into the stage."""
+    from kaohe.present.document import DocumentError, docx_to_pdf
+
+    docx = stage.file(".docx")
+    if not docx.is_file():
+        raise ReportError(f"{page.noun}未生成：笔记本没有写出 Word 公文 {docx.name}，无法生成 PDF")
+    try:
+        with writing(stage.folder):
+            docx_to_pdf(docx, stage.file(".pdf"))
+    except DocumentError as err:
+        raise ReportError(f"{page.noun}未生成：{err}") from None
 
 
 def publish_outputs(page: Page, outputs: Sequence[Any], held: bool = True) -> PageFiles:
@@ -770,14 +825,15 @@ def render(
     out: Path,
     progress: bool = True,
     status: Callable[[str], None] | None = None,
+    pdf: bool = False,
 ) -> PageFiles:
     """Execute `spec`'s notebook and publish it into <out>/<year>/."""
-    return publish_page(spec.page(ledger, rules, out), progress, status)
+    return publish_page(spec.page(ledger, rules, out, pdf), progress, status)
 
 
 def plan_all(rules_path: Path | None, year: int | str | None = None) -> list[ReportSpec]:
     """The four quarterly notifications and the annual report of the year."""
-    quarters = load_rules(rules_path).quarters.active
+    quarters = load_rules(_rules_for(rules_path, year)).quarters.active
     specs = [plan("quarter", rules_path, year, q.name) for q in quarters]
     return [*specs, plan("year", rules_path, year)]
 
@@ -789,6 +845,8 @@ def render_all(
     year: int | str | None = None,
     progress: bool = True,
     status: Callable[[str], None] | None = None,
+    pdf: bool = False,
 ) -> list[PageFiles]:
     """Render every report of the year (`plan_all`), one after the other."""
-    return [render(s, ledger, rules, out, progress, status) for s in plan_all(rules, year)]
+    specs = plan_all(rules, year)
+    return [render(s, ledger, rules, out, progress, status, pdf) for s in specs]
