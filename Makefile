@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml requirements.lock
 # The reports score each quarter end and the year once (kaohe.score_cache, reports/.kaohe-cache);
 # they do not read `make score`'s CSV files. Once the 2023 sample year ships (data/raw/2023,
 # params/2023.yaml), the two years side by side too (reports/2022-2023/).
+# The Word 公文 beside each page draws its charts with kaleido on Debian's Chromium (and needs the
+# CJK fonts): scripts/ensure-browser.sh installs both when missing.
 report: $(STAMP)
+	scripts/ensure-browser.sh
 	$(BIN)/kaohe report --all --ledger $(LEDGER) --out reports
 	if [ -d data/raw/2023 ] && [ -f params/2023.yaml ]; then \
 		$(BIN)/kaohe report --trend 2022-2023 --out reports; fi
