@@ -963,3 +963,42 @@ def test_year_to_date_counts_missed_commission_with_passed_deadline(book, rules)
     book.commission(C, "局办公室", deadline="2022-10-31")  # deadline not yet reached: 0
     r = book.score(rules, as_of=date(2022, 8, 31))
     assert r.step(C, "commission") == pytest.approx(-15)
+
+
+# ---- an adoption that no clause scores is never a silent 0 (issue 11) -------------------------
+
+
+def unscored(r) -> list[tuple]:
+    p = r.scores.problems.filter(pl.col("reason").str.contains("不计分"))
+    return p.select("severity", "sheet", "row", "column", "value", "reason").rows()
+
+
+def test_a_publication_worth_nothing_to_a_department_is_a_warning(book, rules_with):
+    # 附件1: 市委办公室《上报参阅信息》 set to 0 points (its instruction bonus, 1 x 0, is 0 too)
+    zero = rules_with("publications.list.19.points", 0)
+    k = book.item(B)
+    book.adopt(k, "市委办公室", "《上报参阅信息》", instruction=True)  # 录用 row 2
+    book.adopt(k, "市委办公室", "《工作交流》")  # row 3: 50
+    r = book.score(zero)
+    assert unscored(r) == [
+        (
+            "warning",
+            "录用",
+            2,
+            "刊物",
+            "《上报参阅信息》",
+            "“市委办公室《上报参阅信息》”（全文录用）对处室、单位的分值为0（二（二）1（1）；附件1），此录用不计分",
+        )
+    ]
+    assert r.step(B, "adoption") == pytest.approx(50)  # 0 + 50: the total as before
+
+
+def test_an_adoption_with_only_an_instruction_bonus_scores(book, rules_with):
+    # 省委办公厅《上报中办信息》 at 0 points keeps its fixed bonus of 100 for 领导批示
+    zero = rules_with("publications.list.8.points", 0)
+    noted, plain = book.item(B), book.item(B)
+    book.adopt(noted, "省委办公厅", "《上报中办信息》", instruction=True)  # row 2: bonus 100
+    book.adopt(plain, "省委办公厅", "《上报中办信息》")  # row 3: nothing
+    r = book.score(zero)
+    assert [p[2] for p in unscored(r)] == [3]
+    assert r.item_points(noted, "instruction") == pytest.approx(100)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 from conftest import DEPARTMENT_STEPS, DISTRICT_STEPS, Book
 
@@ -385,3 +386,46 @@ def test_district_lines_name_their_clause_and_rule(book, rules):
             5.0,
         ),
     ]
+
+
+# ---- an adoption that no clause scores is never a silent 0 (issue 11) -------------------------
+
+UNSCORED = (
+    "区县的信息只有被省两办、市两办、省厅采用（中央办公厅、国务院办公厅按省两办计）才加分"
+    "（二（二）2（2）），被“局本级”录用不计分"
+)
+
+
+def unscored(r) -> list[tuple]:
+    p = r.scores.problems.filter(pl.col("reason").str.contains("不计分"))
+    return p.select("severity", "sheet", "row", "column", "value", "reason").rows()
+
+
+def test_a_district_adoption_outside_the_groups_is_a_warning_and_changes_no_total(book, rules):
+    items = twenty(book)
+    book.adopt(items[0], "市委办公室", "《工作交流》")  # 录用 row 2: 市两办 full, 30
+    book.adopt(items[1], "局本级", "绍兴人社门户网站", form="通讯")  # row 3: no district value
+    book.adopt(items[2], "局本级", "局网站", form="简讯", adopted="2022-09-15")  # row 4
+    r = book.score(rules)
+    assert unscored(r) == [
+        ("warning", "录用", 3, "录用单位", "局本级", UNSCORED),
+        ("warning", "录用", 4, "录用单位", "局本级", UNSCORED),
+    ]
+    (fix,) = set(r.scores.problems.filter(pl.col("row") == 3)["suggestion"])
+    assert fix == "如录用单位、刊物填错，请改正；无误则无需处理（此录用得0分）"
+    # the totals are what they were without the two rows: 30, and no line names the items
+    assert r.total(K) == pytest.approx(30)
+    assert r.lines(K).filter(pl.col("item_id").is_in(items[1:3]))["points"].to_list() == []
+    without = Book()
+    for i in twenty(without)[:1]:
+        without.adopt(i, "市委办公室", "《工作交流》")
+    assert r.scores.unit_scores.equals(without.score(rules).scores.unit_scores)
+    # a year-to-date view warns of the adoptions of its window only
+    assert [p[2] for p in unscored(book.score(rules, as_of=date(2022, 8, 31)))] == [3]
+
+
+def test_an_adoption_that_scores_gets_no_such_warning(book, rules):
+    items = twenty(book)
+    for i, (agency, title, form, *_) in enumerate(FORWARDING[:-1]):  # all but 局本级
+        book.adopt(items[i % 20], agency, title, form=form)
+    assert unscored(book.score(rules)) == []

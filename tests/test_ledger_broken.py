@@ -641,3 +641,55 @@ def test_an_id_that_differs_only_by_invisible_characters_names_the_cell_that_has
         "“报送”表第2行的信息编号“S1”中含不可见字符 U+200B（零宽空格），"
         "所以对不上：请在那里删除这些字符"
     )
+
+
+# ---- 9. names written the usual short ways (issue 11) ----------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_common_spellings_of_agencies_and_titles_read_as_the_canonical_names(
+    rules: Rules, tmp_path: Path, fmt: str
+) -> None:
+    book = good_book()
+    book["录用"].append(
+        ["S2", "省人社厅", "浙江人社政务信息专报", date(2022, 5, 2), None, None, None]
+    )
+    book["录用"].append(["S3", "市委办", "绍兴信息", date(2022, 6, 2), "简讯", None, None])
+    ledger = read(rules, tmp_path, book, fmt)
+    assert problems(ledger) == []
+    titles = [rules.publications.list[i].title for i in ledger.adoptions["publication_id"]]
+    assert sorted(zip(ledger.adoptions["agency"], titles, strict=True)) == [
+        ("国务院办公厅", "国办录用"),
+        ("市委办公室", "《专报》"),
+        ("市委办公室", "《工作交流》"),
+        ("市委办公室", "《绍兴信息（每日动态）》"),
+        ("省人力社保厅", "《浙江人社政务信息（专报）》"),
+    ]
+
+
+def test_a_title_two_publications_share_is_an_error_listing_both(
+    rules: Rules, tmp_path: Path
+) -> None:
+    book = set_cell(good_book(), "录用", 4, "录用单位", "市府办")
+    set_cell(book, "录用", 4, "刊物", "绍兴政务信息")
+    (p,) = problems(read(rules, tmp_path, book))
+    assert where(p) == ("error", "录用", 4, "刊物", "绍兴政务信息")
+    assert p["reason"] == "录用单位“市政府办公室”有 2 个刊物与此名称相近，不能确定是哪一个"
+    assert (
+        p["suggestion"] == "您是否指：《绍兴政务信息》（每日动态）、《绍兴政务信息》（专报信息）？"
+    )
+
+
+def test_a_unit_close_to_several_is_never_guessed(rules: Rules, tmp_path: Path) -> None:
+    book = set_cell(good_book(), "信息员", 2, "单位", "中心")
+    set_cell(book, "约稿", 2, "单位", "人才")
+    found = problems(read(rules, tmp_path, book))
+    fixes = {p["value"]: p["suggestion"] for p in found}
+    assert fixes["人才"] == "最接近的名称：人才综合处"  # one unit contains it: named, not chosen
+    assert fixes["中心"] == (
+        "您是否指：就业促进和人力资源服务中心、社会保险事业管理中心、职业技能开发指导中心、信息中心？"
+    )
+    assert [where(p)[:4] for p in found] == [
+        ("error", "约稿", 2, "单位"),
+        ("error", "信息员", 2, "单位"),
+    ]

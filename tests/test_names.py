@@ -166,3 +166,140 @@ def test_agencies_resolve_as_in_the_reader(rules: Rules) -> None:
     assert names.agencies.find("浙江省政府办公厅", "录用单位") == "省政府办公厅"
     with pytest.raises(UnknownName, match="没有名为“市委办公厅”的录用单位，最接近的是"):
         names.agencies.find("市委办公厅", "录用单位")
+
+
+# ---- common spellings: resolved when they name one name, never a guess between two -------------
+
+# (录用单位 as written, 刊物 as written, the agency and the publication they name)
+PUBLICATION_SPELLINGS = [
+    ("省人力社保厅", "浙江人社政务信息专报", "省人力社保厅", "《浙江人社政务信息（专报）》"),
+    ("省人社厅", "《浙江人社政务信息（专报）》", "省人力社保厅", "《浙江人社政务信息（专报）》"),
+    ("浙江省人社厅", "浙江人社政务信息(专报)", "省人力社保厅", "《浙江人社政务信息（专报）》"),
+    ("省人社厅", "浙江人力资源社会保障", "省人力社保厅", "《浙江人力资源社会保障》期刊"),
+    ("市委办公室", "绍兴信息", "市委办公室", "《绍兴信息（每日动态）》"),
+    ("市委办", "《绍兴信息》", "市委办公室", "《绍兴信息（每日动态）》"),
+    ("市委办公室", "绍兴信息每日动态", "市委办公室", "《绍兴信息（每日动态）》"),
+    ("省政府办公厅", "浙江政务信息专报信息", "省政府办公厅", "《浙江政务信息（专报信息）》"),
+]
+
+
+@pytest.mark.parametrize(("agency", "title", "canonical", "publication"), PUBLICATION_SPELLINGS)
+def test_a_publication_written_without_its_brackets_is_read(
+    agency: str, title: str, canonical: str, publication: str, rules: Rules, book: Book
+) -> None:
+    item = book.item("人才综合处", item_id="N1")
+    form = "通讯" if "绍兴信息" in title else ""
+    book.adopt(item, agency, title, form=form)
+    ledger = parse_ledger(book.sheets(), rules)
+    assert ledger.ok, ledger.errors.to_dicts()
+    (row,) = ledger.adoptions.to_dicts()
+    assert row["agency"] == canonical
+    assert rules.publications.list[row["publication_id"]].title == publication
+
+
+def test_the_agency_short_form_resolves_everywhere(rules: Rules) -> None:
+    names = Names.from_rules(rules)
+    assert names.agencies.find("省人社厅", "录用单位") == "省人力社保厅"
+    assert names.agencies.find("浙江省人力资源社会保障厅", "录用单位") == "省人力社保厅"
+    assert names.issuers.find("省人社厅", "下达方") == "省厅"
+
+
+def test_an_issuer_in_the_short_form_is_read(rules: Rules, book: Book) -> None:
+    book.commission("人才综合处", "省人社厅")
+    ledger = parse_ledger(book.sheets(), rules)
+    assert ledger.ok, ledger.errors.to_dicts()
+    assert ledger.commissions["issuer"].to_list() == ["省厅"]
+
+
+AMBIGUOUS_TITLES = [
+    (
+        "省政府办公厅",
+        "浙江政务信息",
+        [
+            "《浙江政务信息（政务工作交流）》",
+            "《浙江政务信息（专报信息）》",
+            "《浙江政务信息（每日要情）》",
+        ],
+    ),
+    (
+        "市政府办公室",
+        "绍兴政务信息",
+        ["《绍兴政务信息》（每日动态）", "《绍兴政务信息》（专报信息）"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("agency", "title", "candidates"), AMBIGUOUS_TITLES)
+def test_a_title_close_to_two_publications_is_never_guessed(
+    agency: str, title: str, candidates: list[str], rules: Rules, book: Book
+) -> None:
+    item = book.item("人才综合处", item_id="N1")
+    book.adopt(item, agency, title)
+    ledger = parse_ledger(book.sheets(), rules)
+    assert ledger.adoptions.height == 0
+    (p,) = ledger.errors.to_dicts()
+    assert (p["sheet"], p["row"], p["column"], p["value"]) == ("录用", 2, "刊物", title)
+    assert p["reason"] == (
+        f"录用单位“{agency}”有 {len(candidates)} 个刊物与此名称相近，不能确定是哪一个"
+    )
+    assert p["suggestion"] == f"您是否指：{'、'.join(candidates)}？"
+
+
+def test_a_qualifier_of_its_own_is_not_taken_for_anothers(rules: Rules, book: Book) -> None:
+    """绍兴信息（专报） is not 《绍兴信息（每日动态）》: a cell's own qualifier must match."""
+    item = book.item("人才综合处", item_id="N1")
+    book.adopt(item, "市委办公室", "绍兴信息（专报）", form="通讯")
+    (p,) = parse_ledger(book.sheets(), rules).errors.to_dicts()
+    assert p["column"] == "刊物" and p["reason"] == "录用单位“市委办公室”没有此刊物"
+    assert p["suggestion"].startswith("最接近的刊物：《绍兴信息（每日动态）》")
+
+
+# units: a spelling with the brackets left out resolves like the reader's; a short one close to
+# several units lists them, in the reader's fix and in the command's refusal alike
+UNIT_SPELLINGS = [("政治处机关党委", "政治处（机关党委）"), ("柯桥区人力资源社会保障局", "柯桥区")]
+
+
+@pytest.mark.parametrize(("written", "unit"), UNIT_SPELLINGS)
+def test_a_unit_without_its_brackets_reads_alike_in_the_reader_and_the_command(
+    written: str, unit: str, rules: Rules, book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book.item(written, item_id="N1")
+    ledger = parse_ledger(book.sheets(), rules)
+    assert ledger.ok, ledger.errors.to_dicts()
+    assert ledger.items["unit"].to_list() == [unit]
+    run("explain", written, str(SAMPLE))
+    assert capsys.readouterr().out.splitlines()[0].startswith(f"{unit}（")
+
+
+def test_a_unit_close_to_several_lists_them_everywhere(
+    rules: Rules, book: Book, recorder: Recorder, tmp_path: Path
+) -> None:
+    wrong = "社保"
+    close = "您是否指：社会保险处、社会保险事业管理中心、财务与社保基金监督处？"
+    book.item(wrong, item_id="N1")
+    (p,) = parse_ledger(book.sheets(), rules).errors.to_dicts()
+    assert (p["sheet"], p["row"], p["column"], p["value"]) == ("报送", 2, "报送单位", wrong)
+    assert p["reason"] == "未知的单位" and p["suggestion"] == close
+    message = f"没有名为“{wrong}”的单位，{close}"
+    with pytest.raises(UnknownName) as err:
+        resolve_unit(wrong, rules)
+    assert str(err.value) == message
+    with pytest.raises(cli.UserError) as err:
+        run("explain", wrong, str(SAMPLE))
+    assert str(err.value) == message and err.value.code == 2  # no full stop after the question
+    with pytest.raises(cli.UserError) as err:
+        run("explore", "--unit", wrong, "--ledger", str(SAMPLE), "--out", str(tmp_path))
+    assert str(err.value) == message
+    assert recorder.pages == []
+
+
+def test_an_unknown_agency_gets_the_close_ones_or_the_nearest(rules: Rules, book: Book) -> None:
+    item = book.item("人才综合处", item_id="N1")
+    book.adopt(item, "办公厅", "《专报》")
+    book.adopt(item, "省人设厅", "《浙江人社政务信息（专报）》")
+    errors = parse_ledger(book.sheets(), rules).errors
+    fixes = dict(zip(errors["value"], errors["suggestion"], strict=True))
+    assert fixes == {
+        "办公厅": "您是否指：中央办公厅、国务院办公厅、省委办公厅、省政府办公厅？",
+        "省人设厅": "最接近的名称：省人力社保厅",
+    }

@@ -43,6 +43,7 @@ SCORE_FILES = {
     "people.csv",
     "people_monthly.csv",
     "problems.csv",
+    "计分结果.xlsx",
     "manifest.json",
 }
 GBK = os.fsdecode(b"\xb1\xa8")  # "报" in GBK: not UTF-8, so a surrogate-escaped name

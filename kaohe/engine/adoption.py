@@ -124,10 +124,10 @@ def _with_items(ledger: Ledger, items: pl.DataFrame) -> pl.DataFrame:
     return adoptions.with_columns(items.select(ITEM_COLUMNS)[positions].get_columns())
 
 
-def _with_values(a: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
-    """`a` left-joined with the publication table on (publication_id, form): each adoption's
-    row of the table gathered at one integer (publication × forms + form) from a grid of
-    every pair, cheaper than a join on a text column. A pair the table lacks gives nulls."""
+def _grid(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
+    """The publication table on a grid of every (publication, form) pair, and the expression
+    of a frame's row in it (one integer: publication × forms + form; null off the grid). A
+    pair the table lacks is a row of nulls."""
     forms = table["form"].unique(maintain_order=True)
     code = {f: i for i, f in enumerate(forms)}
     n_pubs = (table["publication_id"].max() or 0) + 1  # type: ignore[operator]
@@ -140,8 +140,24 @@ def _with_values(a: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     key = pl.when(pid.is_between(0, n_pubs - 1)).then(
         pid * len(code) + pl.col("form").replace_strict(code, default=None, return_dtype=pl.Int64)
     )
+    return grid, key
+
+
+def _with_values(a: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """`a` left-joined with the publication table on (publication_id, form): each adoption's
+    row of the table gathered at one integer (publication × forms + form) from a grid of
+    every pair, cheaper than a join on a text column. A pair the table lacks gives nulls."""
+    grid, key = _grid(table)
     values = grid.drop("publication_id", "form")[a.select(key).to_series()]
     return a.with_columns(values.get_columns())
+
+
+def per_pair(df: pl.DataFrame, rules: Rules, expr: pl.Expr) -> pl.Series:
+    """`expr` (of the columns of `publication_table`) for each row of `df` (by its
+    publication_id and form): computed once per (publication, form) pair and gathered, so a
+    text that depends on the pair only is built a few dozen times, not once per adoption."""
+    grid, key = _grid(publication_table(rules))
+    return grid.select(expr).to_series().gather(df.select(key).to_series())
 
 
 def valued_adoptions(
@@ -162,7 +178,14 @@ def valued_adoptions(
     )
     a = _with_values(_with_items(ledger, items), publication_table(rules))
     if commissions.height:
-        a = a.join(commissions, on="commission_id", how="left")
+        # only the key column takes part in the join: the wide frame is not gathered
+        issuer = a.select("commission_id").join(
+            commissions, on="commission_id", how="left", maintain_order="left"
+        )
+        if issuer.height == a.height:
+            a = a.with_columns(issuer["commission_issuer"])
+        else:  # pragma: no cover - the reader keeps commission ids unique
+            a = a.join(commissions, on="commission_id", how="left")
     else:
         a = a.with_columns(pl.lit(None, dtype=pl.String).alias("commission_issuer"))
     a = a.with_columns(
@@ -177,8 +200,14 @@ def valued_adoptions(
         )
     )
     a = a.with_columns(value.alias("value_u"))
-    # Only the few (item, publication) pairs recorded more than once need choosing.
-    dup = a.select("ik", "publication_id").is_duplicated()
+    # Only the few (item, publication) pairs recorded more than once need choosing; one
+    # integer per pair (counting first: usually none repeats, and nothing is copied)
+    pair = a.select(
+        pl.col("ik").cast(pl.Int64) * len(rules.publications.list) + pl.col("publication_id")
+    )
+    if pair.n_unique() == a.height:
+        return a, _form_warnings(a.clear(), "录用", "", "")
+    dup = pair.to_series().is_duplicated()
     multi = a.filter(dup).sort(
         ["ik", "publication_id", "value_u", "row"], descending=[False, False, True, False]
     )
@@ -195,6 +224,27 @@ def valued_adoptions(
 
 
 # ---- the clauses -------------------------------------------------------------------------
+
+# The columns of `valued_adoptions` the department clauses read (adoption points, instruction
+# bonus, shares; the item and commission ids a line names): the rest is not carried along.
+DEPARTMENT_COLUMNS = (
+    "item_id",
+    "ik",
+    "unit",
+    "kind",
+    "commission_id",
+    "publication_id",
+    "form",
+    "adopted",
+    "instruction",
+    "pub_agency",
+    "pub_title",
+    "points_u",
+    "points_rule",
+    "bonus_u",
+    "bonus_rule",
+    "bonus_note",
+)
 
 
 def shared_items(df: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
@@ -231,11 +281,27 @@ def _publication_name() -> pl.Expr:
 
 
 def share_lines(
-    df: pl.DataFrame, step: str, clause: str, points: str, explanation: pl.Expr, **cols: pl.Expr
+    df: pl.DataFrame,
+    step: str,
+    clause: str,
+    points: str,
+    explanation: pl.Series | pl.Expr,
+    **cols: pl.Expr,
 ) -> pl.DataFrame:
     """Lines of a department item's points, split by share (二（二）1（2））: one per unit
-    holding a share of the item, the `points` column × its share; the explanation ends with
-    the share note. `cols`: the other line columns (rule, tie, date)."""
+    holding a share of the item, the `points` column × its share; the explanation (an
+    expression of df, or one text per row of df) ends with the share note where the share is
+    not whole. `cols`: the other line columns (rule, tie, date)."""
+    if isinstance(explanation, pl.Expr):
+        explanation = df.select(explanation.cast(pl.String)).to_series()
+    part = df.select((pl.col("share") != 100).arg_true()).to_series()
+    if part.len():  # the few rows of shared items: their note added to those rows only
+        noted = (
+            df[part]
+            .select(pl.concat_str([pl.lit(explanation.gather(part)), share_note()]))
+            .to_series()
+        )
+        explanation = explanation.scatter(part, noted)
     return make_lines(
         df,
         unit=pl.col("share_unit"),
@@ -243,7 +309,7 @@ def share_lines(
         clause=pl.lit(clause),
         share=pl.col("share") / 100,
         points_u=pl.col(points) * pl.col("share") // 100,
-        explanation=pl.concat_str([explanation, share_note()]),
+        explanation=pl.lit(explanation),
         **cols,
     )
 
@@ -260,11 +326,15 @@ def adoption_points(dep: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         "adoption",
         rules.department.adoption.clause,
         "points_u",
-        pl.format(
-            "被{}录用（{}），{}分",
-            _publication_name(),
-            pl.col("form"),
-            fmt_points(pl.col("points_u")),
+        per_pair(
+            dep,
+            rules,
+            pl.format(
+                "被{}录用（{}），{}分",
+                _publication_name(),
+                pl.col("form"),
+                fmt_points(pl.col("points_u")),
+            ),
         ),
         rule=pl.col("points_rule"),
         tie=pl.col("publication_id"),
@@ -281,16 +351,21 @@ def instruction_bonus(dep: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     `instruction_scope` (which offices a note covers). One `instruction` line per adoption
     carrying 领导批示 that has a bonus, per unit sharing the item.
     """
+    noted = dep.filter(pl.col("instruction") & (pl.col("bonus_u") > 0))
     return share_lines(
-        dep.filter(pl.col("instruction") & (pl.col("bonus_u") > 0)),
+        noted,
         "instruction",
         rules.department.instruction.clause,
         "bonus_u",
-        pl.format(
-            "{}录用获领导批示，加{}分（{}）",
-            _publication_name(),
-            fmt_points(pl.col("bonus_u")),
-            pl.col("bonus_note"),
+        per_pair(
+            noted,
+            rules,
+            pl.format(
+                "{}录用获领导批示，加{}分（{}）",
+                _publication_name(),
+                fmt_points(pl.col("bonus_u")),
+                pl.col("bonus_note"),
+            ),
         ),
         rule=pl.col("bonus_rule"),
         tie=pl.col("publication_id"),

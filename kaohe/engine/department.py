@@ -171,8 +171,8 @@ def level_counts(a_in: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     n_city_general, n_provincial, n_provincial_suggestion, n_provincial_general,
     n_provincial_noncentral, n_provincial_general_noncentral.
     """
-    t = a_in.filter(pl.col("task_level").is_not_null()).select(
-        "unit", "ik", "item_kind", "task_level", "level"
+    t = a_in.select("unit", "ik", "item_kind", "task_level", "level").filter(
+        pl.col("task_level").is_not_null()
     )
     agg = []
     for lv in TASK_LEVELS:

@@ -115,7 +115,11 @@ def forwarded_adoptions(a_in: pl.DataFrame, rules: Rules) -> list[pl.DataFrame]:
     carrying 领导批示. `a_in` is `valued_adoptions` cut to the window.
     """
     clause = rules.district.adoptions.clause
-    da = a_in.filter((pl.col("kind") == "district") & pl.col("d_group").is_not_null())
+    da = a_in.select(
+        "unit", "ik", "item_id", "commission_id", "publication_id", "adopted", "form",
+        "examples", "instruction", "pub_agency", "pub_title", "d_group", "d_rule",
+        "d_instr_rule", "d_value_u", "d_mult_u", "d_instr_u", "d_per_example_u", "kind",
+    ).filter((pl.col("kind") == "district") & pl.col("d_group").is_not_null())  # fmt: skip
     doubled_note = (
         pl.when(pl.col("d_mult_u") != SCALE)
         .then(pl.lit("，中办、国办约稿录用双倍加分"))

@@ -140,7 +140,8 @@ def item_points(lines: pl.DataFrame, items_in: pl.DataFrame) -> pl.DataFrame:
     return (
         lines.lazy()  # lazy: the join and group-by run as one query (much faster)
         .filter(pl.col("step").is_in(ITEM_STEPS))
-        .select("ik", "points_u")
+        .group_by("ik")  # per item first (an integer key): the join has fewer rows
+        .agg(pl.col("points_u").sum())
         .join(
             items_in.lazy()
             .filter(pl.col("first_writer").is_not_null())

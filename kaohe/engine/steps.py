@@ -149,6 +149,13 @@ def _prepare(ledger: Ledger, rules: Rules) -> _Ledger:
     )
 
 
+def _cut(df: pl.DataFrame, keep: pl.Expr) -> pl.DataFrame:
+    """`df.filter(keep)`, without copying a wide frame whose rows are all kept (the window of a
+    whole year holds nearly every row of a ledger)."""
+    mask = df.select(keep.fill_null(False)).to_series()
+    return df if mask.all() else df.filter(mask)
+
+
 def _shared(shares: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
     """The share rows of the items that have contributors (二（二）1（2）), with their ik."""
     ids = shares.filter(~pl.col("lead"))["item_id"].unique()
@@ -213,34 +220,108 @@ def _district_award_warnings(awards_in: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# the steps whose lines score an adoption itself (its points and its instruction bonus)
+ADOPTION_STEPS = ("adoption", "instruction", "district_adoption", "district_instruction")
+
+
+def unscored_adoption_warnings(
+    a_in: pl.DataFrame, adoption_lines: list[pl.DataFrame], rules: Rules
+) -> pl.DataFrame:
+    """A warning for each adoption of the window that no clause scores for its unit's kind: no
+    line of ADOPTION_STEPS with points names it (its item `ik` and publication `tie`, one
+    adoption per pair after `valued_adoptions`). Derived from the lines themselves, so it can
+    never disagree with scoring: a district's item adopted by an office outside the groups of
+    二（二）2（2）, a department's item in a publication whose 附件1 value is 0.
+    `adoption_lines` are the lines of the ADOPTION_STEPS (adoption points, instruction bonus,
+    and a district's), with their internal columns."""
+    n = len(rules.publications.list)
+    # one integer per (item, publication), computed on the two columns only (a filter of the
+    # whole lines would copy their text); the pairs that score marked in a bitmap over every
+    # possible pair (cheaper than hashing them)
+    scoring = pl.col("points_u") != 0
+    keys = pl.concat(
+        [
+            part.select(pl.when(scoring).then(pl.col("ik").cast(pl.Int64) * n + pl.col("tie")))
+            for part in adoption_lines
+        ]
+    ).to_series()
+    keys = keys.drop_nulls()
+    own = a_in.select(pl.col("ik").cast(pl.Int64) * n + pl.col("publication_id")).to_series()
+    size = max(keys.max() or 0, own.max() or 0) + 1  # type: ignore[operator]
+    scored = pl.Series("scored", [False], dtype=pl.Boolean).extend_constant(False, size - 1)
+    scored = scored.scatter(keys, True)
+    zero = a_in.filter(~scored.gather(own))
+    if zero.height == 0:
+        return pl.DataFrame(schema=PROBLEMS)
+    d = rules.district.adoptions
+    groups = "、".join(g.name for g in d.groups)
+    central = "、".join(d.central.agencies)
+    district = (
+        f"区县的信息只有被{groups}采用（{central}按{d.central.scored_as}计）才加分"
+        f"（{d.clause}），被“{{}}”录用不计分"
+    )
+    department = f"“{{}}{{}}”（{{}}）对处室、单位的分值为0（{rules.department.adoption.clause}），此录用不计分"
+    is_district = pl.col("kind") == "district"
+    return (
+        zero.sort("row")
+        .select(
+            pl.lit("warning").alias("severity"),
+            pl.lit("录用").alias("sheet"),
+            pl.col("row"),
+            pl.when(is_district).then(pl.lit("录用单位")).otherwise(pl.lit("刊物")).alias("column"),
+            pl.when(is_district)
+            .then(pl.col("agency"))
+            .otherwise(pl.col("pub_title"))
+            .alias("value"),
+            pl.when(is_district & pl.col("d_group").is_null())
+            .then(pl.format(district, pl.col("agency")))
+            .when(pl.col("kind") == "department")
+            .then(pl.format(department, "pub_agency", "pub_title", "form"))
+            .otherwise(pl.format("没有任何条款为此录用计分（{}）", pl.col("unit")))
+            .alias("reason"),
+            pl.lit("如录用单位、刊物填错，请改正；无误则无需处理（此录用得0分）").alias(
+                "suggestion"
+            ),
+        )
+        .cast(PROBLEMS)  # type: ignore[arg-type]
+    )
+
+
 def _score(p: _Ledger, as_of: date | None) -> Scores:
     rules, units = p.rules, p.units
     w = window_of(rules, as_of)
-    items_in = p.items.filter(in_window("submitted", w))
-    a_in = p.adoptions.filter(in_window("adopted", w))
-    awards_in = p.awards.filter(in_window("awarded", w))
+    items_in = _cut(p.items, in_window("submitted", w))
+    a_in = _cut(p.adoptions, in_window("adopted", w))
+    awards_in = _cut(p.awards, in_window("awarded", w))
     missed = overdue(p.commissions, w)
 
     # 二（二）1 — departments
-    dep = adoption.shared_items(a_in.filter(pl.col("kind") == "department"), p.shares)
+    dep = adoption.shared_items(
+        a_in.select(adoption.DEPARTMENT_COLUMNS).filter(pl.col("kind") == "department"), p.shares
+    )
     level_counts = department.level_counts(a_in, units)
     count_tasks = department.count_tasks(level_counts, units, rules)
     research = department.research_counts(items_in, units)
     # 二（二）2 — districts
     submitted = district.submission_counts(items_in, units)
-    parts = [
+    adoption_lines = [
         adoption.adoption_points(dep, rules),
         adoption.instruction_bonus(dep, rules),
+    ]
+    district_lines = district.forwarded_adoptions(a_in, rules)
+    parts = [
+        *adoption_lines,
         department.unadopted(items_in, a_in, units, rules),
         department.awards(awards_in, p.shares, rules),
         department.count_task_extras(count_tasks, w, rules),
         department.count_task_shortfall(count_tasks, w, rules),
         department.missed_commissions(missed, rules),
         department.research_article(research, w, rules),
-        *district.forwarded_adoptions(a_in, rules),
+        *district_lines,
         district.submission_task(submitted, w, rules),
         district.district_commissions(missed, rules),
     ]
+    unscored = unscored_adoption_warnings(a_in, [*adoption_lines, *district_lines], rules)
     lines = pl.concat(parts)
     lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie")
     totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
@@ -251,7 +332,9 @@ def _score(p: _Ledger, as_of: date | None) -> Scores:
     tasks = tasks_table(count_tasks, research, submitted, units, w, rules)
     people, monthly = people_tables(p.ledger, items_in, a_in, lines, w, rules)
 
-    problems = pl.concat([p.ledger.problems, p.warnings, _district_award_warnings(awards_in)])
+    problems = pl.concat(
+        [p.ledger.problems, p.warnings, _district_award_warnings(awards_in), unscored]
+    )
     out_lines = lines.with_columns((pl.col("points_u") / SCALE).alias("points")).select(
         SCORE_LINE_COLUMNS
     )

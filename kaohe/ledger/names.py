@@ -32,11 +32,29 @@ _WHITESPACE = re.compile(r"\s+")
 # Suffixes and prefixes of a district bureau's full name: 柯桥区人力社保局 = 柯桥区.
 _UNIT_SUFFIXES = ("人力资源和社会保障局", "人力资源社会保障局", "人力社保局", "人社局")
 _UNIT_PREFIXES = ("浙江省绍兴市", "绍兴市")
+# Loose matching (after the key): brackets of every kind dropped (浙江人社政务信息专报 =
+# 《浙江人社政务信息（专报）》) and the long forms of 人社 shortened (省人社厅 = 省人力社保厅).
+_BRACKETS = re.compile(r"[《》〈〉<>()\[\]【】「」『』〔〕“”\"'‘’]")
+_RENSHE = re.compile("人力资源和社会保障|人力资源社会保障|人力社保")
+# A publication title's qualifier: the bracketed part after its name (《绍兴信息（每日动态）》
+# → 绍兴信息) and a trailing 期刊 (《浙江人力资源社会保障》期刊 → 浙江人力资源社会保障).
+_QUALIFIER = re.compile(r"\([^()]*\)|期刊$")
 
 
 def key(text: str) -> str:
     """Matching key of a name (see `kaohe.rules.models._norm`)."""
     return _norm(text)
+
+
+def loose(k: str) -> str:
+    """The loose form of a matching key: no brackets or quotes of any kind, and 人社 for
+    人力社保 / 人力资源社会保障 / 人力资源和社会保障 (省人力社保厅 → 省人社厅)."""
+    return _RENSHE.sub("人社", _BRACKETS.sub("", k))
+
+
+def stem(k: str) -> str:
+    """A title's key without its qualifier: 《绍兴信息（每日动态）》 → 绍兴信息 (loose)."""
+    return loose(_QUALIFIER.sub("", k))
 
 
 def strip_marks(text: str) -> str:
@@ -189,13 +207,36 @@ def closest(wanted: str, written: Iterable[str]) -> str | None:
     return best
 
 
+def did_you_mean(candidates: Iterable[str]) -> str:
+    """The fix naming several close names, never one of them chosen: 您是否指：A、B？"""
+    return f"您是否指：{'、'.join(candidates)}？"
+
+
 class UnknownName(ReportDataError):
     """A name given outside the ledger (a command-line option, a notebook parameter) that
-    resolves to nothing; the message is Chinese and names the nearest name."""
+    resolves to nothing; the message is Chinese and names the nearest name, or the close
+    names among which it cannot choose ("您是否指：A、B？")."""
 
-    def __init__(self, text: str, what: str, near: str | None, where: str = "") -> None:
-        hint = f"，最接近的是“{near}”" if near else ""
+    def __init__(
+        self,
+        text: str,
+        what: str,
+        near: str | None,
+        where: str = "",
+        candidates: tuple[str, ...] = (),
+    ) -> None:
+        if len(candidates) > 1:
+            hint = f"，{did_you_mean(candidates)}"
+        else:
+            hint = f"，最接近的是“{near}”" if near else ""
         super().__init__(f"{where}没有名为“{text}”的{what}{hint}")
+        self.candidates = candidates
+
+    @property
+    def sentence(self) -> str:
+        """The message as a sentence (a full stop unless it ends with a question)."""
+        text = str(self)
+        return text if text.endswith("？") else f"{text}。"
 
 
 @dataclass(frozen=True)
@@ -206,13 +247,18 @@ class NameIndex:
     # Extra keys to try when a name does not match as written (e.g. without a suffix).
     variants: Callable[[str], list[str]] | None = None
     _keys: dict[str, str] = field(init=False, repr=False, compare=False)
+    # loose key (`loose`) → the values with a spelling of that loose key, in roster order
+    _loose: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         keys: dict[str, str] = {}
+        looser: dict[str, dict[str, None]] = {}
         for value, names in self.spellings.items():
             for n in names:
                 keys.setdefault(key(n), value)
+                looser.setdefault(loose(key(n)), {})[value] = None
         object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_loose", {k: tuple(v) for k, v in looser.items()})
 
     @classmethod
     def of(
@@ -233,30 +279,63 @@ class NameIndex:
     def label(self, value: str) -> str:
         return self.spellings[value][0]
 
+    def _keys_of(self, text: str) -> list[str]:
+        k = key(text)
+        return [k, *(self.variants(k) if self.variants is not None else ())]
+
+    def _loosely(self, text: str) -> tuple[str, ...]:
+        """The values `text` names once loosened (`loose`): one, several (ambiguous) or none."""
+        found: dict[str, None] = {}
+        for k in self._keys_of(text):
+            found.update(dict.fromkeys(self._loose.get(loose(k), ())))
+        return tuple(found)
+
     def resolve(self, text: str | None) -> str | None:
-        """The canonical value `text` names, or None."""
+        """The canonical value `text` names, or None: as written (name or alias, whitespace
+        and bracket widths ignored, `variants`), or else loosely (`loose`) when that names
+        exactly one value. Two values close to it are never chosen between."""
         if text is None:
             return None
-        k = key(text)
-        if k in self._keys:
-            return self._keys[k]
-        if self.variants is not None:
-            for v in self.variants(k):
-                if v in self._keys:
-                    return self._keys[v]
-        return None
+        for k in self._keys_of(text):
+            if k in self._keys:
+                return self._keys[k]
+        loosely = self._loosely(text)
+        return loosely[0] if len(loosely) == 1 else None
 
     def nearest(self, text: str) -> str:
         """The label of the value whose spelling is closest to `text` (always one)."""
         best = nearest(key(text), self._keys)
         return self.label(self._keys[best]) if best is not None else ""
 
+    def candidates(self, text: str) -> tuple[str, ...]:
+        """The labels of the values a name that does not resolve could mean, when it could mean
+        more than one: the values it names loosely, else those with a spelling that contains
+        it (社保 → 社会保险处、社会保险事业管理中心). Empty when there are not two."""
+        found = self._loosely(text)
+        if len(found) < 2:
+            k = loose(key(text))
+            found = tuple(
+                value
+                for value, names in self.spellings.items()
+                if len(k) >= 2 and any(k in loose(key(n)) for n in names)
+            )
+        return tuple(self.label(v) for v in found) if len(found) > 1 else ()
+
+    def hint(self, text: str) -> str:
+        """The fix for a name that does not resolve: the close names (您是否指：A、B？) or
+        the nearest one (最接近的名称：…)."""
+        candidates = self.candidates(text)
+        if candidates:
+            return did_you_mean(candidates)
+        return f"最接近的名称：{self.nearest(text)}"
+
     def find(self, text: str, what: str) -> str:
         """The canonical value `text` names; otherwise `UnknownName` ("没有名为“…”的{what}，
-        最接近的是“…”")."""
+        最接近的是“…”", or "…，您是否指：A、B？" when several names are close)."""
         found = self.resolve(text)
         if found is None:
-            raise UnknownName(text, what, self.nearest(text) or None)
+            near = self.nearest(text) or None
+            raise UnknownName(text, what, near, candidates=self.candidates(text))
         return found
 
 
@@ -287,31 +366,59 @@ class PublicationIndex:
     agency_keys: tuple[str, ...]  # normalised agency names and aliases (a prefix to ignore)
     _exact: dict[tuple[str, str], int] = field(init=False, repr=False, compare=False)
     _bare: dict[tuple[str, str], int] = field(init=False, repr=False, compare=False)
+    # (agency, `loose` key) and (agency, `stem`) → the publications of that agency it names
+    _loose: dict[tuple[str, str], tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _stem: dict[tuple[str, str], tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         exact: dict[tuple[str, str], int] = {}
         bare: dict[tuple[str, str], int | None] = {}
+        looser: dict[tuple[str, str], dict[int, None]] = {}
+        stems: dict[tuple[str, str], dict[int, None]] = {}
         for i, p in enumerate(self.publications):
             for name in (p.title, *p.aliases):
                 exact.setdefault((p.agency, key(name)), i)
                 b = (p.agency, strip_marks(key(name)))
                 # A bare key shared by two titles of one agency would be ambiguous: drop it.
                 bare[b] = i if bare.get(b, i) == i else None
+                looser.setdefault((p.agency, loose(key(name))), {})[i] = None
+                stems.setdefault((p.agency, stem(key(name))), {})[i] = None
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_bare", {k: v for k, v in bare.items() if v is not None})
+        object.__setattr__(self, "_loose", {k: tuple(v) for k, v in looser.items()})
+        object.__setattr__(self, "_stem", {k: tuple(v) for k, v in stems.items()})
 
     def titles(self, agency: str) -> list[str]:
         return [p.title for p in self.publications if p.agency == agency]
 
-    def _find(self, agency: str, text: str) -> int | None:
+    def _keys(self, text: str) -> list[str]:
+        """The keys of a 刊物 cell: as written, and without an agency's name before it."""
         k = key(text)
-        candidates = [k] + [k[len(a) :] for a in self.agency_keys if k.startswith(a) and k != a]
+        return [k] + [k[len(a) :] for a in self.agency_keys if k.startswith(a) and k != a]
+
+    def _named(self, agency: str, text: str) -> tuple[int, ...]:
+        """The publications of `agency` that `text` names: one as written (marks 《》 optional);
+        else those it names loosely (no brackets: 浙江人社政务信息专报), else by the title
+        without its qualifier (绍兴信息 = 《绍兴信息（每日动态）》). Several: ambiguous."""
+        candidates = self._keys(text)
         for c in candidates:
             if (agency, c) in self._exact:
-                return self._exact[(agency, c)]
+                return (self._exact[(agency, c)],)
             if (agency, strip_marks(c)) in self._bare:
-                return self._bare[(agency, strip_marks(c))]
-        return None
+                return (self._bare[(agency, strip_marks(c))],)
+        # the cell loosened, against the titles loosened and then without their qualifier (a
+        # cell with a qualifier of its own, 绍兴信息（专报）, is never taken for another's)
+        for table in (self._loose, self._stem):
+            found: dict[int, None] = {}
+            for c in candidates:
+                found.update(dict.fromkeys(table.get((agency, loose(c)), ())))
+            if found:
+                return tuple(found)
+        return ()
+
+    def _find(self, agency: str, text: str) -> int | None:
+        named = self._named(agency, text)
+        return named[0] if len(named) == 1 else None
 
     def nearest_title(self, agency: str, text: str) -> str:
         titles = self.titles(agency)
@@ -320,14 +427,20 @@ class PublicationIndex:
         return pool[best] if best is not None else ""
 
     def match(self, agency: str, text: str) -> PublicationMatch:
-        found = self._find(agency, text)
-        if found is not None:
-            return PublicationMatch(found)
+        named = self._named(agency, text)
+        if len(named) == 1:
+            return PublicationMatch(named[0])
         titles = self.titles(agency)
         listed = "、".join(titles)
         if not titles:
             return PublicationMatch(
                 None, f"录用单位“{agency}”在规则文件中没有刊物", "请核对录用单位"
+            )
+        if named:  # several titles of the agency are this close: never choose one
+            return PublicationMatch(
+                None,
+                f"录用单位“{agency}”有 {len(named)} 个刊物与此名称相近，不能确定是哪一个",
+                did_you_mean(self.publications[i].title for i in named),
             )
         parts = _split_titles(text)
         if len(parts) > 1:

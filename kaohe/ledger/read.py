@@ -921,8 +921,9 @@ class _Sheet:
         if self.present:
             self._header_notes(frame, extra, twice)
         blank = pl.all_horizontal(pl.col(h).is_null() for h in self.spec) & ~pl.col("_elsewhere")
-        self.flag(df, blank, None, "空行，已跳过", "如有内容，请填在规定的列中", "warning")
-        self.df = df.filter(~blank).drop("_elsewhere")
+        if self.flag(df, blank, None, "空行，已跳过", "如有内容，请填在规定的列中", "warning"):
+            df = df.filter(~blank)
+        self.df = df.drop("_elsewhere")  # (no blank row: nothing to filter, nothing copied)
         if look_for_errors and frame.width:
             self._error_values(frame, extra, first_row)
         if marked is not None:
@@ -1248,8 +1249,18 @@ def _positions(column: pl.Series, values: pl.Series) -> pl.Series:
 def _join_back(frame: pl.DataFrame, keys: list[str], table: pl.DataFrame) -> pl.DataFrame:
     """Add the columns of `table` (unique on `keys`) to `frame`, matching on `keys`.
 
-    Only the key columns take part in the join, so the wide frame is never gathered.
+    Only the key columns take part in the join, so the wide frame is never gathered. A table
+    whose one text key is sorted (ids numbered in order, the usual case) is searched instead
+    of joined: each row's place found by binary search, and kept where the key there is its.
     """
+    if len(keys) == 1 and table.height and frame.height:
+        ids = table[keys[0]]
+        if ids.dtype == pl.String and ids.null_count() == 0 and ids.is_sorted():
+            wanted = frame[keys[0]]
+            at = ids.search_sorted(wanted, side="left").clip(0, ids.len() - 1)
+            found = (ids.gather(at) == wanted).fill_null(False)
+            at = pl.select(pl.when(found).then(at)).to_series()
+            return frame.with_columns(table.drop(keys)[at].get_columns())
     mapped = frame.select(keys).join(
         table, on=keys, how="left", nulls_equal=True, maintain_order="left"
     )
@@ -1398,7 +1409,7 @@ class _Checker:
             value = index.resolve(text)
             if value is not None:
                 return value, None
-            return None, hint(text) if hint else f"最接近的名称：{index.nearest(text)}"
+            return None, hint(text) if hint else index.hint(text)
 
         return _lookup(frame, [column], fn, {out: pl.String, "_hint": pl.String})
 
@@ -1764,7 +1775,7 @@ class _Checker:
         agency = self.names.agencies.resolve(agency_text)
         agency_hint = None
         if agency_text is not None and agency is None:
-            agency_hint = f"最接近的名称：{self.names.agencies.nearest(agency_text)}"
+            agency_hint = self.names.agencies.hint(agency_text)
         pub = pub_reason = pub_hint = None
         if agency is not None and title is not None:
             match = self.names.publications.match(agency, title)
