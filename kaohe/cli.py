@@ -1,4 +1,4 @@
-"""The command line: `kaohe score | validate | explain | sample | template | names | report |
+"""The command line: `kaohe score | validate | explain | sample | template | names | new-year | report |
 explore | kernel | simulate | sweep` (also `python -m kaohe`).
 
 Messages to the user are Chinese; errors never show a Python traceback.
@@ -86,10 +86,36 @@ def _parse_date(text: str | None) -> date | None:
         raise UserError(f"日期 {text!r} 格式不对：请写成 YYYY-MM-DD，如 2022-08-31") from None
 
 
+def _rules_path(rules: Path | None, ledger: Path | None = None, year: int | None = None) -> Path:
+    """The rules file of a command (kaohe.rules.choose): --rules if given, else the year's
+    file, else the file of params/ whose period holds the ledger's dates; says on stderr which
+    file was chosen."""
+    from kaohe.rules.choose import choose
+
+    if rules is None and year is None and ledger is not None and not ledger.exists():
+        return DEFAULT_RULES  # the missing ledger is the error to show
+    chosen = choose(rules, ledger, year)
+    if chosen.reason:
+        err_console.print(Text(chosen.reason), soft_wrap=True)
+    return chosen.path
+
+
+def _shown(path: Path) -> str:
+    from kaohe.rules.choose import shown
+
+    return shown(path)
+
+
+def _year_of(quarter: str | None) -> int | None:
+    """The year written in a quarter ('2023Q1' -> 2023; 'Q3' -> None)."""
+    m = re.match(r"^\s*(\d{4})\s*[Qq]", quarter or "")
+    return int(m.group(1)) if m else None
+
+
 def _load(ledger_path: Path, rules_path: Path | None) -> tuple[Ledger, Rules, Path]:
     from kaohe.ledger.read import read_ledger
 
-    rp = rules_path or DEFAULT_RULES
+    rp = _rules_path(rules_path, ledger_path)
     rules = load_rules(rp)
     if not ledger_path.exists():
         raise UserError(f"找不到台账 {ledger_path}：请给出 .xlsx 工作簿或 CSV 文件夹的路径")
@@ -267,20 +293,21 @@ def score(
     ledger: Annotated[Path, typer.Argument(help="台账：.xlsx 工作簿或 CSV 文件夹")],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")],
     rules: Annotated[
-        Path | None, typer.Option("--rules", help="规则文件，默认 params/2022.yaml")
+        Path | None,
+        typer.Option("--rules", help="规则文件，默认按台账日期从 params/ 中选用该年度的规则文件"),
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD（年度累计视图）")
     ] = None,
 ) -> None:
-    """计分：写出 unit_scores.csv、score_lines.csv、people.csv、problems.csv 等及 manifest.json。"""
+    """计分：写出 unit_scores.csv、score_lines.csv、people.csv、problems.csv 等，同样内容的 计分结果.xlsx（中文表头）及 manifest.json。"""
     from kaohe.engine import score as run_score
     from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import SCORE_FILES, failed_manifest, manifest, write_failed, write_scores
 
     day = _parse_date(as_of)
-    rp = rules or DEFAULT_RULES
-    rules_source = str(rules) if rules is not None else "params/2022.yaml（默认）"
+    rp = _rules_path(rules, ledger)
+    rules_source = str(rules) if rules is not None else f"{_shown(rp)}（按台账日期选用）"
     # The folder always holds one whole run: the scores, or (a ledger with errors) only this
     # ledger's problems.csv; anything else (interrupted, bad rules, disk full) leaves it as it was.
     failed: Ledger | LedgerError | None = None
@@ -291,7 +318,7 @@ def score(
         ):
             t = progress.add_task("读取台账…", total=None)
             try:
-                led, rl, rp = _load(ledger, rules)
+                led, rl, rp = _load(ledger, rp)
                 if not led.ok:
                     failed = led
             except LedgerError as err:
@@ -355,20 +382,25 @@ def validate(
     """核对台账：列出错误和警告（同一问题多处时列出处数和前几处）；有错误时退出码为 1。"""
     with _progress() as progress:
         progress.add_task("读取台账…", total=None)
-        led, _, _ = _load(ledger, rules)
-    if led.problems.height == 0:
+        led, rl, _ = _load(ledger, rules)
+        problems = led.problems
+        if led.ok:  # and scoring's warnings (an adoption that no clause scores)
+            from kaohe.engine import score as run_score
+
+            problems = run_score(led, rl).problems
+    if problems.height == 0:
         out_console.print(Text(f"台账 {ledger} 没有发现问题。"))
         return
     n_err = led.errors.height
-    n_warn = led.problems.height - n_err
+    n_warn = problems.height - n_err
     left_out = print_problems(
-        out_console, led.problems, f"台账 {ledger}：{n_err} 处错误，{n_warn} 条警告", show_all
+        out_console, problems, f"台账 {ledger}：{n_err} 处错误，{n_warn} 条警告", show_all
     )
     if left_out:
         out_console.print(
             Text(
                 f"同一问题只列出前 {EXAMPLES_PER_GROUP} 处，另有 {left_out} 处未列出；"
-                f"加 --all 逐一列出全部 {led.problems.height} 处。"
+                f"加 --all 逐一列出全部 {problems.height} 处。"
             )
         )
     if n_err:
@@ -391,7 +423,7 @@ def explain(
     try:
         name = resolve_unit(unit, rl)
     except UnknownName as err:
-        raise UserError(f"{err}。") from None
+        raise UserError(err.sentence) from None
     if not led.ok:
         _report_errors(led)
         raise typer.Exit(1)
@@ -407,11 +439,16 @@ def sample(
     out: Annotated[
         Path, typer.Option("--out", help="输出：以 .xlsx 结尾写工作簿，否则写 CSV 文件夹")
     ],
-    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 2022,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="随机种子，默认为考核年度（如 2022）")
+    ] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="--out 已存在时整体替换它（默认拒绝覆盖）")
     ] = False,
+    year: Annotated[
+        int, typer.Option("--year", help="考核年度：使用 params/<年度>.yaml（给出 --rules 时不用）")
+    ] = 2022,
 ) -> None:
     """生成一年的模拟台账（台账格式），用于演示和测试。不会覆盖已有的文件或文件夹（除非加 --force）。"""
     from kaohe.outdir import OutputError, display_path
@@ -421,7 +458,11 @@ def sample(
         fmt = sample_format(out)
     except ValueError as err:
         raise UserError(str(err)) from None
-    rl = load_rules(rules)
+    from kaohe.rules.choose import for_year
+
+    rl = load_rules(rules if rules is not None else for_year(year))
+    if seed is None:
+        seed = rl.meta.year
     try:
         with sample_output(out, force) as stage, _progress() as progress:
             progress.add_task("生成模拟台账…", total=None)
@@ -443,6 +484,10 @@ def template(
     force: Annotated[
         bool, typer.Option("--force", help="--out 已存在时替换它（默认拒绝覆盖）")
     ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="考核年度：使用 params/<年度>.yaml，默认 2022"),
+    ] = None,
 ) -> None:
     """生成空白台账模板：六张工作表的列名、格式和下拉列表，附填表说明和名称表。不会覆盖已有的文件（除非加 --force）。"""
     from kaohe.ledger.template import save_template, template_refusal
@@ -451,12 +496,37 @@ def template(
     refusal = template_refusal(out)
     if refusal:
         raise UserError(refusal)
-    rl = load_rules(rules)
+    rl = load_rules(_rules_path(rules, year=year))
     try:
         save_template(rl, out, force)
     except OutputError as err:
         raise UserError(str(err), code=1) from None
     out_console.print(Text(f"已生成台账模板（{rl.meta.title}）：{display_path(out)}"))
+
+
+@app.command("new-year")
+def new_year(
+    year: Annotated[int, typer.Argument(help="新的考核年度，如 2023")],
+    base: Annotated[
+        Path | None,
+        typer.Option("--from", help="基准规则文件，默认 params/ 中此前最近年度的规则文件"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="写出的规则文件，默认 params/<年度>.yaml")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="--out 已存在时替换它（默认拒绝覆盖）")
+    ] = False,
+) -> None:
+    """开始新的一年：写出 params/<年度>.yaml（写在上一年度规则文件之上，考核周期顺延一年），并列出需要修改的条款。"""
+    from kaohe.rules.newyear import NewYearError, what_to_edit, write_new_year
+
+    try:
+        made = write_new_year(year, base, out, force)
+    except NewYearError as err:
+        raise UserError(str(err), code=1) from None
+    for line in what_to_edit(made):
+        out_console.print(Text(line), soft_wrap=True)
 
 
 @app.command()
@@ -465,11 +535,15 @@ def names(
     as_csv: Annotated[
         bool, typer.Option("--csv", help="以 CSV（UTF-8，逗号分隔）写到标准输出")
     ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="考核年度：使用 params/<年度>.yaml，默认 2022"),
+    ] = None,
 ) -> None:
     """列出台账可用的名称及其别名：单位（类别、基本任务分）、录用单位、刊物（分值、录用方式）、好信息评选、约稿下达方等。"""
     from kaohe.ledger.template import names_table
 
-    table = names_table(load_rules(rules))
+    table = names_table(load_rules(_rules_path(rules, year=year)))
     if as_csv:
         sys.stdout.write(table.write_csv(line_terminator="\n"))
         return
@@ -498,14 +572,49 @@ def report(
         bool, typer.Option("--all", help="四个季度的通报和年度报告（年度默认取规则文件）")
     ] = False,
     ledger: Annotated[
-        Path, typer.Option("--ledger", help="台账，默认 data/raw/2022")
+        Path, typer.Option("--ledger", help="台账，默认 data/raw/<年度>（data/raw/2022）")
     ] = DEFAULT_LEDGER,
-    rules: Annotated[Path | None, typer.Option("--rules", help="规则文件")] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="规则文件，默认 params/<年度>.yaml，或按台账日期选用"),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="输出文件夹，报告写入 <out>/<年度>/")] = Path(
         "reports"
     ),
+    trend: Annotated[
+        str | None,
+        typer.Option(
+            "--trend", help="年度对比：前一年度-后一年度，如 2022-2023，写入 <out>/2022-2023/"
+        ),
+    ] = None,
+    ledger_a: Annotated[
+        Path | None, typer.Option("--ledger-a", help="年度对比：前一年度台账，默认 data/raw/<年度>")
+    ] = None,
+    rules_a: Annotated[
+        Path | None,
+        typer.Option("--rules-a", help="年度对比：前一年度规则文件，默认 params/<年度>.yaml"),
+    ] = None,
+    ledger_b: Annotated[
+        Path | None, typer.Option("--ledger-b", help="年度对比：后一年度台账，默认 data/raw/<年度>")
+    ] = None,
+    rules_b: Annotated[
+        Path | None,
+        typer.Option("--rules-b", help="年度对比：后一年度规则文件，默认 params/<年度>.yaml"),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="另将 Word 公文转换为 A4 的 PDF（需要 LibreOffice）")
+    ] = False,
 ) -> None:
-    """生成离线 HTML 报告（papermill 执行笔记本，nbconvert 导出，不含代码）及 Excel 表格。"""
+    """生成离线 HTML 报告（papermill 执行笔记本，nbconvert 导出，不含代码）、Excel 表格和 Word 公文。"""
+    if trend is not None:
+        if pdf:
+            raise UserError("--pdf 只用于季度通报和年度报告，不能与 --trend 同时给出")
+        if all_reports or quarter is not None or year is not None:
+            raise UserError("--trend 单独使用，不能与 --quarter、--year、--all 同时给出")
+        _report_trend(trend, out, ledger_a, rules_a, ledger_b, rules_b)
+        return
+    if any(p is not None for p in (ledger_a, rules_a, ledger_b, rules_b)):
+        raise UserError("--ledger-a、--rules-a、--ledger-b、--rules-b 只用于 --trend（年度对比）")
     from kaohe.outdir import OutputError
     from kaohe.publish import ReportError, plan, plan_all, render
     from kaohe.rules.periods import ReportDataError
@@ -517,6 +626,11 @@ def report(
             "请给出 --quarter（季度通报，如 2022Q3）或 --year（年度报告，如 2022）之一，"
             "或用 --all 生成全部"
         )
+    # the year asked for picks the rules file (and, by default, the ledger data/raw/<year>)
+    asked = year if year is not None else _year_of(quarter)
+    if asked is not None and ledger == DEFAULT_LEDGER and (Path("data/raw") / str(asked)).exists():
+        ledger = Path("data/raw") / str(asked)
+    rules = _rules_path(rules, ledger, asked)
     try:
         if all_reports:
             specs = plan_all(rules, year)
@@ -526,6 +640,13 @@ def report(
             specs = [plan("year", rules, year)]
     except ReportDataError as err:
         raise UserError(str(err)) from None
+    if pdf:
+        from kaohe.present.document import DocumentError, require_soffice
+
+        try:
+            require_soffice()
+        except DocumentError as err:
+            raise UserError(str(err), code=1) from None
     show_bar = err_console.is_terminal
     for spec in specs:
         err_console.print(Text(f"{spec.title}：执行笔记本 {spec.notebook.name}…"), soft_wrap=True)
@@ -537,6 +658,7 @@ def report(
                 out,
                 progress=show_bar,
                 status=lambda m: err_console.print(Text(f"  {m}"), soft_wrap=True),
+                pdf=pdf,
             )
         except (ReportError, OutputError) as err:  # OutputError: the folder cannot be written
             err_console.print(Text(f"错误：{err}"), soft_wrap=True)
@@ -546,9 +668,49 @@ def report(
                 f"已生成 {files.html}（{files.size / 1e6:.1f} MB，{files.seconds:.1f} 秒）；"
                 f"执行后的笔记本 {files.notebook.name}"
                 + (f"，Excel 表格 {files.xlsx.name}" if files.xlsx else "")
+                + (f"，Word 公文 {files.docx.name}" if files.docx else "")
+                + (f"，PDF {files.pdf.name}" if files.pdf else "")
             ),
             soft_wrap=True,
         )
+
+
+def _report_trend(
+    years: str,
+    out: Path,
+    ledger_a: Path | None,
+    rules_a: Path | None,
+    ledger_b: Path | None,
+    rules_b: Path | None,
+) -> None:
+    """`kaohe report --trend 2022-2023`: the year-on-year page (kaohe.present.trend)."""
+    from kaohe.outdir import OutputError
+    from kaohe.present import trend
+    from kaohe.publish import ReportError, publish_page
+    from kaohe.rules.periods import ReportDataError
+
+    try:
+        page = trend.page(years, out, ledger_a, rules_a, ledger_b, rules_b)
+    except ReportDataError as err:
+        raise UserError(str(err)) from None
+    err_console.print(Text(f"{page.title}：执行笔记本 trend.ipynb…"), soft_wrap=True)
+    try:
+        files = publish_page(
+            page,
+            err_console.is_terminal,
+            lambda m: err_console.print(Text(f"  {m}"), soft_wrap=True),
+        )
+    except (ReportError, OutputError) as err:
+        err_console.print(Text(f"错误：{err}"), soft_wrap=True)
+        raise typer.Exit(1) from None
+    out_console.print(
+        Text(
+            f"已生成 {files.html}（{files.size / 1e6:.1f} MB，{files.seconds:.1f} 秒）"
+            + (f"；执行后的笔记本 {files.notebook.name}" if files.notebook else "")
+            + (f"，Excel 表格 {files.xlsx.name}" if files.xlsx else "")
+        ),
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -573,12 +735,15 @@ def explore(
     from kaohe.publish import ReportError
     from kaohe.rules.periods import ReportDataError
 
+    if rules is None:  # the notebook's own default is params/2022.yaml
+        chosen = _rules_path(None, ledger)
+        rules = None if chosen == DEFAULT_RULES else chosen
     try:
         files = render_html(
             out, ledger, rules, unit, person, as_of, progress=err_console.is_terminal
         )
     except UnknownName as err:  # --unit: as `kaohe explain`
-        raise UserError(f"{err}。") from None
+        raise UserError(err.sentence) from None
     except (ReportError, ReportDataError) as err:
         err_console.print(Text(str(err)))
         raise typer.Exit(1) from None
@@ -715,19 +880,20 @@ def sweep(
     from kaohe import __version__
     from kaohe.outdir import OutputError, display_path, output_folder, publish
     from kaohe.outputs import write_csv
+    from kaohe.present.views import Context
     from kaohe.publish import FAILED, ReportError
     from kaohe.rules.models import read_rules_mapping, rules_from_mapping
     from kaohe.whatif.report import SWEEP_STEM, sweep_html
     from kaohe.whatif.sweep import parse_values
     from kaohe.whatif.sweep import sweep as run_sweep
 
-    rp = rules or DEFAULT_RULES
+    rp = _rules_path(rules, ledger)
     mapping = read_rules_mapping(rp)
     base_rules = rules_from_mapping(mapping, str(rp))
     vals = parse_values(values)
     out_dir = out or Path("reports") / str(base_rules.meta.year) / "扫描"
     known = {"sweep.csv", f"{SWEEP_STEM}.html", f"{SWEEP_STEM}{FAILED}", "manifest.json"}
-    rules_source = str(rules) if rules is not None else "params/2022.yaml（默认）"
+    rules_source = str(rules) if rules is not None else f"{_shown(rp)}（按台账日期选用）"
     try:
         with publish(out_dir, output_folder(known), inputs=[ledger, rp]) as stage:
             with _progress() as progress:
@@ -745,7 +911,8 @@ def sweep(
                     write_csv(table, stage.path / "sweep.csv")
                     try:
                         stage.real.mkdir(parents=True, exist_ok=True)  # for a failed page
-                        sweep_html(table, path, stage.path, inputs, method, stage.real)
+                        ctx = Context(base_rules, led, str(ledger), str(rp), inputs["rules_sha256"])
+                        sweep_html(table, path, stage.path, ctx, method, stage.real)
                     except ReportError as err:
                         raise UserError(str(err), code=1) from None
             stage.write_manifest(
