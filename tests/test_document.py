@@ -4,6 +4,7 @@ and `kaohe report --pdf` through the command line."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import subprocess
@@ -329,3 +330,22 @@ def test_pdf_without_libreoffice_is_a_clear_chinese_error(tmp_path: Path) -> Non
     assert "apt-get install -y libreoffice-writer-nogui" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "o" / "2022").exists()
+
+
+def test_the_chart_painter_keeps_the_browser_drivers_log_out_of_the_notebook(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """kaleido's driver logs a stray browser line with a traceback to stderr; inside a report's
+    notebook that output would change from run to run, so the painter quiets those loggers
+    while it runs, and only then."""
+    import logistro
+
+    from kaohe.present.document import ChartPainter
+
+    pipe = logistro.getLogger("choreographer.channels.pipe")
+    caplog.set_level(logging.WARNING)
+    with ChartPainter():
+        pipe.error("JSONError decoding message. Ignoring")
+    assert not [r for r in caplog.records if "JSONError" in r.getMessage()]
+    pipe.error("after the painter")
+    assert [r for r in caplog.records if r.getMessage() == "after the painter"]

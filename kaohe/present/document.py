@@ -31,6 +31,7 @@ creation time and a random document id into it.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import re
@@ -660,17 +661,32 @@ class ChartPainter:
     """Draws plotly figures as PNG with kaleido on the system Chromium (one browser for all
     the figures of a document)."""
 
+    # kaleido's browser driver logs what it ignores (e.g. "JSONError decoding message.
+    # Ignoring" with a traceback, when Chromium writes a stray line on its pipe) to stderr:
+    # in a report's notebook that would be an output that differs from run to run. Those
+    # loggers are quiet while the painter runs; a picture that fails still raises.
+    QUIET_LOGGERS = ("choreographer", "kaleido", "logistro")
+
     def __init__(self) -> None:
         self._started = False
+        self._levels: dict[str, int] = {}
 
     def __enter__(self) -> ChartPainter:
+        for name in self.QUIET_LOGGERS:
+            logger = logging.getLogger(name)
+            self._levels[name] = logger.level
+            logger.setLevel(logging.CRITICAL + 1)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._started:
-            import kaleido
+        try:
+            if self._started:
+                import kaleido
 
-            kaleido.stop_sync_server(silence_warnings=True)
+                kaleido.stop_sync_server(silence_warnings=True)
+        finally:
+            for name, level in self._levels.items():
+                logging.getLogger(name).setLevel(level)
 
     def png(self, fig: go.Figure, width: int, height: int) -> bytes:
         import kaleido
