@@ -349,3 +349,32 @@ def test_the_chart_painter_keeps_the_browser_drivers_log_out_of_the_notebook(
     assert not [r for r in caplog.records if "JSONError" in r.getMessage()]
     pipe.error("after the painter")
     assert [r for r in caplog.records if r.getMessage() == "after the painter"]
+
+
+def test_a_chart_drawn_once_in_a_run_is_read_back_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kaohe report` sets the run's cache folder; the same figure at the same size is drawn by
+    the browser once and read back after, byte for byte; another size is drawn again."""
+    import plotly.graph_objects as go
+
+    from kaohe.present import document
+    from kaohe.score_cache import ENV
+
+    monkeypatch.setenv(ENV, str(tmp_path))
+    fig = go.Figure(go.Bar(x=["甲", "乙"], y=[1, 2]))
+    drawn: list[tuple[int, int]] = []
+    draw = document.ChartPainter._draw
+
+    def counted(self: document.ChartPainter, f: go.Figure, w: int, h: int) -> bytes:
+        drawn.append((w, h))
+        return draw(self, f, w, h)
+
+    monkeypatch.setattr(document.ChartPainter, "_draw", counted)
+    with document.ChartPainter() as painter:
+        first = painter.png(fig, 300, 200)
+        again = painter.png(fig, 300, 200)
+        other = painter.png(fig, 320, 200)
+    assert first == again and first.startswith(b"\x89PNG") and other != first
+    assert drawn == [(300, 200), (320, 200)]
+    assert len(list((tmp_path / document.PICTURES).glob("*.png"))) == 2

@@ -30,6 +30,8 @@ creation time and a random document id into it.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import logging
 import math
@@ -63,6 +65,7 @@ from kaohe.office import Office, chinese_date, load_office
 from kaohe.present import charts, views
 from kaohe.present.render import Html, esc
 from kaohe.present.views import AnnualReport, QuarterReport, Section, Table
+from kaohe.score_cache import cache_folder
 
 # ---- the 公文 layout (GB/T 9704-2012) -------------------------------------------------------
 
@@ -689,6 +692,21 @@ class ChartPainter:
                 logging.getLogger(name).setLevel(level)
 
     def png(self, fig: go.Figure, width: int, height: int) -> bytes:
+        """The figure as a PNG `width` × `height` (× CHART_SCALE): from the run's cache folder
+        (`kaohe.score_cache.cache_folder`, set by `kaohe report`) when the same figure was drawn
+        before at that size by the same plotly, kaleido and browser; else drawn and kept."""
+        folder = cache_folder()
+        key = _picture_key(fig, width, height) if folder is not None else None
+        if folder is not None and key is not None:
+            kept = folder / PICTURES / f"{key}.png"
+            with contextlib.suppress(OSError):
+                return kept.read_bytes()
+        data = self._draw(fig, width, height)
+        if folder is not None and key is not None:
+            _keep_picture(folder / PICTURES, key, data)
+        return data
+
+    def _draw(self, fig: go.Figure, width: int, height: int) -> bytes:
         import kaleido
 
         if not self._started:
@@ -707,6 +725,46 @@ class ChartPainter:
         if not isinstance(data, bytes | bytearray):
             raise DocumentError("图表未能生成图片（kaleido 没有返回 PNG）")
         return bytes(data)
+
+
+PICTURES = "pictures"  # chart pictures in the run's cache folder (<out>/.kaohe-cache/pictures)
+MAX_PICTURES = 200  # the oldest removed first
+
+
+def _picture_key(fig: go.Figure, width: int, height: int) -> str | None:
+    """What a chart picture depends on: the figure, its size, plotly's and kaleido's versions
+    and the browser binary that draws it (path, size, mtime); None without a browser."""
+    import importlib.metadata as md
+
+    browser = os.environ.get("BROWSER_PATH") or _chromium()
+    if browser is None:
+        return None
+    try:
+        st = Path(browser).resolve().stat()
+    except OSError:
+        return None
+    parts = [
+        fig.to_json(),
+        f"{width}x{height}@{CHART_SCALE}",
+        md.version("plotly"),
+        md.version("kaleido"),
+        f"{Path(browser).resolve()}:{st.st_size}:{st.st_mtime_ns}",
+    ]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _keep_picture(folder: Path, key: str, data: bytes) -> None:
+    """Write a picture into the cache (temporary file, then rename); a cache that cannot be
+    written only costs the time."""
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, folder / f"{key}.png")
+        kept = sorted(folder.glob("*.png"), key=lambda q: q.stat().st_mtime_ns)
+        for old in kept[:-MAX_PICTURES]:
+            old.unlink(missing_ok=True)
 
 
 def _chromium() -> str | None:
