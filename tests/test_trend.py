@@ -404,6 +404,14 @@ def test_the_command_writes_the_page_its_notebook_and_workbook(
     html = (page / f"{stem}.html").read_text(encoding="utf-8")
     assert "<h1>党委、政务信息工作年度对比</h1>" in html
     assert "本单位工作" in html and "规则调整" in html and NEW_UNIT in html
+    # the head is for readers (the office issues the page); files and fingerprints are the
+    # colophon's, at the end, with both years' sha256
+    head = html[html.index('<header class="kh-header">') :].split("</header>", 1)[0]
+    assert "绍兴市人力资源和社会保障局办公室" in head and "sha256" not in head
+    assert changed.a.ledger_sha256 not in head and "data/raw" not in head
+    colophon = html[html.index('<table class="kh-colophon">') :]
+    assert changed.a.ledger_sha256 in colophon and changed.b.ledger_sha256 in colophon
+    assert "/tmp/" not in html
     wb = openpyxl.load_workbook(page / f"{stem}.xlsx")
     assert wb.sheetnames == [
         "得分对比",

@@ -603,50 +603,38 @@ def page_title(rules_a: Rules, rules_b: Rules) -> str:
 
 
 def fingerprints(t: Trend) -> dict[str, str]:
-    """What identifies the page's inputs: both ledgers and rules files (path, sha256)."""
+    """What identifies the page's inputs: both ledgers and rules files (path, sha256), and the
+    files as the page's colophon names them (`render.shown_path`)."""
     day = render.ledger_date(t.b.ledger)
+    a, b = t.a, t.b
     return {
-        "ledger": f"{t.a.ledger_path}；{t.b.ledger_path}",
-        "ledger_sha256": f"{t.a.ledger_sha256}（{t.label_a}）、{t.b.ledger_sha256}（{t.label_b}）",
-        "rules": f"{t.a.rules_path}；{t.b.rules_path}",
-        "rules_sha256": f"{t.a.rules_sha256}（{t.label_a}）、{t.b.rules_sha256}（{t.label_b}）",
+        "ledger": f"{a.ledger_path}；{b.ledger_path}",
+        "ledger_sha256": f"{a.ledger_sha256}（{t.label_a}）、{b.ledger_sha256}（{t.label_b}）",
+        "rules": f"{a.rules_path}；{b.rules_path}",
+        "rules_sha256": f"{a.rules_sha256}（{t.label_a}）、{b.rules_sha256}（{t.label_b}）",
         "kaohe_version": __version__,
         "ledger_date": day.isoformat() if day else "",
+        "ledger_name": f"{render.shown_path(a.ledger_path)}（{t.label_a}）；"
+        f"{render.shown_path(b.ledger_path)}（{t.label_b}）",
+        "rules_name": f"{render.shown_path(a.rules_path)}（{a.rules.meta.title}）；"
+        f"{render.shown_path(b.rules_path)}（{b.rules.meta.title}）",
     }
 
 
-def _shown(path: str) -> str:
-    """A file as the pages name it (`render.shown_path` where there is one)."""
-    shown = getattr(render, "shown_path", None)
-    return shown(path) if shown is not None else path
-
-
 def header(t: Trend) -> Html:
-    """The page head: both years' ledgers and rules files with their sha256."""
-    rows: list[tuple[str, str]] = []
-    for label, ctx in ((t.label_a, t.a), (t.label_b, t.b)):
-        rows += [
-            (f"{label}台账", _shown(ctx.ledger_path)),
-            (f"{label}台账指纹（sha256）", ctx.ledger_sha256),
-            (f"{label}规则文件", f"{_shown(ctx.rules_path)}（{ctx.rules.meta.title}）"),
-            (f"{label}规则指纹（sha256）", ctx.rules_sha256),
-        ]
-    rows += [
-        ("计分口径", "全年：各年度适用当年考核办法全部条款"),
-        ("程序版本", f"kaohe {__version__}"),
-    ]
-    meta = "".join(
-        f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>"
-        if "sha256" in k
-        else f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
-        for k, v in rows
-    )
+    """The page head, what a reader needs: the issuer, the title, the two years, the date the
+    later ledger reaches and the basis of the figures. Files, fingerprints and the program
+    version go to the colophon at the end of the page (from `fingerprints`, in `Html.meta`)."""
+    day = render.ledger_date(t.b.ledger)
     body = (
         '<header class="kh-header">'
-        f'<p class="kh-issuer">{esc(t.b.rules.meta.source)}</p>'
+        f'<p class="kh-issuer">{esc(render.issuer())}</p>'
         "<h1>党委、政务信息工作年度对比</h1>"
         f'<p class="kh-subtitle">{esc(year_label(t.a.rules))}与{esc(year_label(t.b.rules))}</p>'
-        f'<table class="kh-meta">{meta}</table>'
+        '<p class="kh-dates">'
+        f"<span>{esc(t.label_b)}台账记录至：{esc(day.isoformat() if day else '（台账中没有日期）')}"
+        "</span></p>"
+        f'<p class="kh-basis">{esc(render.BASIS)}：全年，各年度适用当年考核办法全部条款</p>'
         "</header>"
     )
     return Html(body, "标题", fingerprints(t))
