@@ -27,7 +27,7 @@ import yaml
 from browser import Attrs, figure_count, open_offline
 
 from kaohe.engine import score
-from kaohe.present import trend, trend_charts, views
+from kaohe.present import charts, trend, trend_charts, views
 from kaohe.publish import external_references
 from kaohe.rules.models import (
     DEFAULT_RULES,
@@ -333,6 +333,12 @@ def test_every_figure_draws_each_unit_and_escapes_names(changed: trend.Trend) ->
     assert len(shown) == 1 and "人才综合处" in bridge.layout.title.text
     row = changed.units.filter(pl.col("unit") == "人才综合处").row(0, named=True)
     assert list(shown[0].y) == [row["total_a"], row["work"], row["rules"], row["total_b"]]
+    # the menu figures print every unit (one static figure per option), not the one shown
+    for menu_fig in (figs[2], figs[3]):
+        assert menu_fig.layout.meta[charts.PRINT_META] == "every_option"
+        static = charts.option_figures(menu_fig.to_plotly_json())
+        assert len(static) == len(menu_fig.layout.updatemenus[0].buttons)
+        assert not any(f["layout"].get("updatemenus") for f in static)
 
 
 # ---- the page -------------------------------------------------------------------------------------
@@ -409,6 +415,8 @@ def test_the_command_writes_the_page_its_notebook_and_workbook(
     head = html[html.index('<header class="kh-header">') :].split("</header>", 1)[0]
     assert "绍兴市人力资源和社会保障局办公室" in head and "sha256" not in head
     assert changed.a.ledger_sha256 not in head and "data/raw" not in head
+    # both menu figures print every unit: one static figure per option, for print only
+    assert html.count('<div class="kh-print-cell">') == 2 * 21  # 21 units in each menu
     colophon = html[html.index('<table class="kh-colophon">') :]
     assert changed.a.ledger_sha256 in colophon and changed.b.ledger_sha256 in colophon
     assert "/tmp/" not in html
@@ -441,7 +449,9 @@ def test_the_page_is_offline_and_has_no_code(page: Path) -> None:
     assert html.count("* plotly.js v") == 1
     for code in ("trend.load(", "trend_charts.", "init_notebook_mode"):
         assert code not in html
-    assert html.count('class="plotly-graph-div"') == figure_count(page / f"{stem}.ipynb") == 4
+    on_screen = figure_count(page / f"{stem}.ipynb")
+    assert on_screen == 4
+    assert html.count('class="plotly-graph-div"') == on_screen + html.count('class="kh-print-cell"')
 
 
 def test_the_same_inputs_give_the_same_bytes(page: Path, years: dict[str, Path]) -> None:
@@ -460,7 +470,9 @@ def test_the_same_inputs_give_the_same_bytes(page: Path, years: dict[str, Path])
 def test_every_chart_draws_offline_in_a_browser(browser: Any, page: Path) -> None:
     stem = "2022-2023-年度对比"
     seen = open_offline(browser, page / f"{stem}.html")
-    assert seen["expected"] == figure_count(page / f"{stem}.ipynb") == 4
+    html = (page / f"{stem}.html").read_text(encoding="utf-8")
+    prints = html.count('<div class="kh-print-cell">')  # the menu figures' print versions
+    assert seen["expected"] == figure_count(page / f"{stem}.ipynb") + prints == 4 + prints
     assert seen["drawn"] == seen["expected"] and seen["plotly"]
     assert seen["errors"] == [] and seen["blocked"] == [] and seen["dialogs"] == []
     assert "年度对比" in seen["heading"]

@@ -25,6 +25,7 @@ from kaohe.present.charts import (
     group_colors,
     menu,
     new_figure,
+    print_every_option,
     text,
 )
 from kaohe.present.views import points_text
@@ -161,7 +162,8 @@ def levels(t: Trend, unit: str | None = None) -> go.Figure:
             )
             owner.append(i)
     fig.update_layout(barmode="group", yaxis_title="录用篇次", legend=_LEGEND_BELOW)
-    return _unit_menu(fig, units, owner, unit, "各级刊物录用篇次")
+    # a printout shows every unit, not the one the menu shows
+    return print_every_option(_unit_menu(fig, units, owner, unit, "各级刊物录用篇次"))
 
 
 def unit_bridge(t: Trend, unit: str | None = None) -> go.Figure:
@@ -195,7 +197,8 @@ def unit_bridge(t: Trend, unit: str | None = None) -> go.Figure:
     active = units.index(unit) if unit in units else 0
     fig.update_layout(yaxis_title="总得分", yaxis_range=ranges[active]["yaxis.range"])
     titles = [f"{u}：得分变化的分解" for u in units]
-    return menu(fig, units, list(range(len(units))), active, titles, "选择单位", ranges)
+    fig = menu(fig, units, list(range(len(units))), active, titles, "选择单位", ranges)
+    return print_every_option(fig)  # a printout shows every unit
 
 
 def _range(row: dict[str, float]) -> list[float]:
