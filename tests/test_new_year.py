@@ -16,7 +16,7 @@ import pytest
 from kaohe.publish import plan
 from kaohe.rules.choose import choose, for_ledger, ledger_dates, year_files
 from kaohe.rules.models import DEFAULT_RULES, RulesError, load_rules
-from kaohe.rules.newyear import NewYearError, write_new_year
+from kaohe.rules.newyear import NewYearError, what_to_edit, write_new_year
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
@@ -90,6 +90,21 @@ def test_new_year_chains_on_the_latest_year(tmp_path: Path) -> None:
     with pytest.raises(NewYearError, match="就是基准规则文件"):
         write_new_year(2025, tmp_path / "2024.yaml", tmp_path / "2024.yaml", force=True)
     assert load_rules(tmp_path / "2024.yaml").meta.year == 2024  # untouched
+
+
+def test_new_year_says_whether_the_commands_will_find_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only params/<year>.yaml is chosen by the ledger's dates; a file written elsewhere is
+    said to need --rules."""
+    from kaohe.rules import newyear
+
+    elsewhere = write_new_year(2024, PARAMS / "2023.yaml", tmp_path / "2024.yaml")
+    assert "各命令不会自动选用它：请用 --rules" in what_to_edit(elsewhere)[-1]
+    monkeypatch.setattr(newyear, "PARAMS", tmp_path)
+    assert "各命令自动选用" in what_to_edit(elsewhere)[-1]
+    misnamed = write_new_year(2024, PARAMS / "2023.yaml", tmp_path / "next.yaml")
+    assert "不以年度命名" in what_to_edit(misnamed)[-1]
 
 
 # ---- the rules file chosen by the ledger's dates ---------------------------------------------

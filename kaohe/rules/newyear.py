@@ -211,5 +211,17 @@ def what_to_edit(made: NewYear) -> list[str]:
         "  二（二）2 区县报送任务和转报录用分：district.…；四 结果运用：outcomes.…",
         f"改完后用 kaohe names --rules {out} 核对名称，"
         f"kaohe template --rules {out} --out {year}年度台账模板.xlsx 生成新一年的台账模板。",
-        f"此后台账的日期大多在 {p.start}—{p.end} 内时，各命令自动选用 {out}（也可用 --rules 指定）。",
+        _chosen_line(made, f"{p.start}—{p.end}", out),
     ]
+
+
+def _chosen_line(made: NewYear, period: str, out: str) -> str:
+    """How the commands will find the new file: by the ledger's dates when it lies in params/
+    as <year>.yaml, else only through --rules."""
+    in_params = made.path.resolve().parent == PARAMS.resolve()
+    if in_params and made.path.name == f"{made.rules.meta.year}.yaml":
+        return f"此后台账的日期大多在 {period} 内时，各命令自动选用 {out}（也可用 --rules 指定）。"
+    return (
+        f"{out} 不在 params/ 中（或不以年度命名），各命令不会自动选用它：请用 --rules {out} 指定，"
+        f"或把它放到 params/{made.rules.meta.year}.yaml。"
+    )
