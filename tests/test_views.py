@@ -751,3 +751,32 @@ def test_one_percent_format_everywhere(quarters: dict[str, views.QuarterReport])
     assert rates and all(re.fullmatch(r"-?\d+\.\d\d%", x) for x in rates), rates
     assert views.fmt_value(12.5, "pts") == "12.50" and views.fmt_value(0.8433, "pct") == "84.33%"
     assert views.fmt_value(-0.001, "pts") == "0.00"
+
+
+def test_the_reports_list_the_same_problem_of_one_unit_in_one_line(
+    annual: views.AnnualReport,
+) -> None:
+    """The sample's 34 district adoptions by 局本级 (scored 0, one warning each) are one line
+    per district listing the rows; the other-year rows stay one line; nothing is lost."""
+    problems = annual.scores.problems
+    t = views.report_problems(annual.scores, annual.ctx.ledger)
+    f = t.frame
+    assert int(f["count"].sum()) == problems.height  # every problem counted once
+    assert (
+        f.height < problems.height and "合为一行" in t.title and f"{problems.height}条" in t.title
+    )
+    bureau = f.filter(pl.col("value") == "局本级")
+    assert bureau["unit"].n_unique() == bureau.height  # one line per district
+    assert bureau["count"].sum() == problems.filter(pl.col("value") == "局本级").height
+    keqiao = bureau.filter(pl.col("unit") == "柯桥区").row(0, named=True)
+    rows = (
+        problems.join(views.row_units(annual.ctx.ledger), on=["sheet", "row"])
+        .filter((pl.col("unit") == "柯桥区") & (pl.col("value") == "局本级"))["row"]
+        .sort()
+        .to_list()
+    )
+    assert keqiao["rows"] == "、".join(str(r) for r in rows) and keqiao["count"] == len(rows)
+    other = f.filter(pl.col("reason").str.contains("属于其他年度"))
+    assert other.height == 1 and other["count"].item() == 9 and other["rows"].item() == ""
+    # a single row keeps its number; consecutive rows are a span
+    assert views._ranges([7]) == "7" and views._ranges([2, 3, 4, 9, None]) == "2—4、9"

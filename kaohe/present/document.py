@@ -900,11 +900,7 @@ def quarter_attachments(r: QuarterReport) -> list[Attachment]:
         Attachment("撰稿人、信息员排行", (views.writer_table(r), views.officer_table(r))),
         Attachment(
             "台账问题",
-            (
-                _doc_table(
-                    views.problems_table(r.ytd, r.ctx.ledger, other_years_in_one_row=True), r.stem
-                ),
-            ),
+            (_doc_table(views.report_problems(r.ytd, r.ctx.ledger), r.stem),),
         ),
     ]
 
@@ -970,7 +966,7 @@ def annual_attachments(a: AnnualReport) -> list[Attachment]:
             "台账问题",
             (
                 _doc_table(
-                    views.problems_table(a.scores, a.ctx.ledger, other_years_in_one_row=True),
+                    views.report_problems(a.scores, a.ctx.ledger),
                     a.stem,
                 ),
             ),

@@ -1106,6 +1106,19 @@ PROBLEM_COLUMNS = (
     Column("suggestion", "建议"),
 )
 
+# The reports' list: the same problem of one unit on several rows is one line (行: '4、10—11').
+GROUPED_PROBLEM_COLUMNS = (
+    Column("severity_label", "级别"),
+    Column("unit", "单位"),
+    Column("sheet", "工作表"),
+    Column("rows", "行"),
+    Column("count", "条数", "int"),
+    Column("column", "列"),
+    Column("value", "值"),
+    Column("reason", "问题"),
+    Column("suggestion", "建议"),
+)
+
 # The reader's warning on a row dated outside the assessment year (kaohe.ledger.read).
 OTHER_YEAR_REASON = "不在考核周期"
 OTHER_YEAR_RANGES = 12  # row ranges of other-year rows spelled out in the one summary row
@@ -1134,17 +1147,22 @@ def row_units(ledger: Ledger) -> pl.DataFrame:
     )
 
 
-def _row_ranges(rows: list[int]) -> str:
-    """2, 3, 4, 9 → '第2—4、9行'."""
+def _ranges(rows: Sequence[int | None]) -> str:
+    """2, 3, 4, 9 → '2—4、9' (at most OTHER_YEAR_RANGES spans, then '等'); no rows → ''."""
     spans: list[tuple[int, int]] = []
-    for r in sorted(set(rows)):
+    for r in sorted({r for r in rows if r is not None}):
         if spans and r == spans[-1][1] + 1:
             spans[-1] = (spans[-1][0], r)
         else:
             spans.append((r, r))
     shown = [f"{a}" if a == b else f"{a}—{b}" for a, b in spans[:OTHER_YEAR_RANGES]]
     more = "等" if len(spans) > OTHER_YEAR_RANGES else ""
-    return "第" + "、".join(shown) + more + "行"
+    return "、".join(shown) + more
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """2, 3, 4, 9 → '第2—4、9行'."""
+    return "第" + _ranges(rows) + "行"
 
 
 def other_year_rows(problems: pl.DataFrame) -> pl.DataFrame:
@@ -1164,13 +1182,18 @@ def other_year_text(problems: pl.DataFrame) -> str:
 
 
 def problems_table(
-    scores: Scores, ledger: Ledger | None = None, other_years_in_one_row: bool = False
+    scores: Scores,
+    ledger: Ledger | None = None,
+    other_years_in_one_row: bool = False,
+    same_in_one_row: bool = False,
 ) -> Table:
     """The ledger's problems, each row naming its 单位 (from `ledger`, when given).
 
     `other_years_in_one_row` (the reports): the warnings on rows dated outside the assessment
     year become one row ('N行属于其他年度，未计分', with the sheets' row numbers); the
-    exploration page lists them one by one."""
+    exploration page lists them one by one. `same_in_one_row` (the reports): the same problem
+    of one unit (same sheet, column, value, reason and fix) on several rows is one line listing
+    the rows (行: '4、10—11') and their number (条数)."""
     df = scores.problems
     if ledger is not None:
         df = df.join(row_units(ledger), on=["sheet", "row"], how="left")
@@ -1202,14 +1225,57 @@ def problems_table(
         .alias("severity_label"),
         pl.col("unit").fill_null(""),
     )
+    note = "警告不影响计分；请各单位核对后告知局办公室，以便更正台账。"
+    if not same_in_one_row:
+        return Table(
+            "台账问题",
+            f"台账问题清单（{df.height}条）",
+            df,
+            PROBLEM_COLUMNS,
+            note=note,
+            empty="台账未发现问题。",
+        )
+    keys = [
+        "severity",
+        "severity_label",
+        "unit",
+        "sheet",
+        "column",
+        "value",
+        "reason",
+        "suggestion",
+    ]
+    counted = df.with_columns(
+        pl.when(pl.col("reason") == other_year_text(other) if other.height else pl.lit(False))
+        .then(other.height)
+        .otherwise(1)
+        .alias("count")
+    )
+    grouped = (
+        counted.with_row_index("first")
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("row"), pl.col("count").sum(), pl.col("first").min())
+        .sort("first")
+    )
+    grouped = grouped.with_columns(
+        pl.Series("rows", [_ranges(r) for r in grouped["row"].to_list()], dtype=pl.String)
+    ).drop("row", "first")
+    total = int(grouped["count"].sum()) if grouped.height else 0
+    merged = "，同一单位的同一问题合为一行" if grouped.height < total else ""
     return Table(
         "台账问题",
-        f"台账问题清单（{df.height}条）",
-        df,
-        PROBLEM_COLUMNS,
-        note="警告不影响计分；请各单位核对后告知局办公室，以便更正台账。",
+        f"台账问题清单（{total}条{merged}）",
+        grouped,
+        GROUPED_PROBLEM_COLUMNS,
+        note=note,
         empty="台账未发现问题。",
     )
+
+
+def report_problems(scores: Scores, ledger: Ledger) -> Table:
+    """The problems as the reports list them: rows of other years in one line, the same
+    problem of one unit in one line (`problems_table`)."""
+    return problems_table(scores, ledger, other_years_in_one_row=True, same_in_one_row=True)
 
 
 # ---- the summary text (一、总体情况 …) -----------------------------------------------------
@@ -1406,7 +1472,7 @@ def quarter_excel_tables(r: QuarterReport) -> list[Table]:
         behind_table(r),
         writer_table(r),
         officer_table(r),
-        problems_table(r.ytd, r.ctx.ledger, other_years_in_one_row=True),
+        report_problems(r.ytd, r.ctx.ledger),
     ]
 
 
@@ -1911,7 +1977,7 @@ def annual_excel_tables(a: AnnualReport) -> list[Table]:
         officer_prizes(a),
         young_cadres(a.scores, a.rules),
         plans_table(a.ctx),
-        problems_table(a.scores, a.ctx.ledger, other_years_in_one_row=True),
+        report_problems(a.scores, a.ctx.ledger),
     ]
 
 
