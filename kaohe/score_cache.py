@@ -33,6 +33,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -50,6 +51,8 @@ from kaohe.ledger.model import Ledger
 from kaohe.rules.models import Rules
 
 ENV = "KAOHE_SCORE_CACHE"
+# an entry's folder: `entry_key` (other folders, e.g. the 公文's chart pictures, are not entries)
+ENTRY_NAME = re.compile(r"^[0-9a-f]{32}-(year|\d{4}-\d{2}-\d{2})$")
 MAX_ENTRIES = 20  # report --all: 4 days; explore: its month ends (36 MB each at 1M items)
 _META = "scores.json"
 _PACKAGE = Path(__file__).resolve().parent
@@ -187,7 +190,7 @@ def _evict(folder: Path) -> None:
     with contextlib.suppress(OSError):
         dirs = [p for p in folder.iterdir() if p.is_dir()]
         entries = sorted(
-            (p for p in dirs if not p.name.startswith(".")),
+            (p for p in dirs if ENTRY_NAME.match(p.name)),
             key=lambda p: p.stat().st_mtime,
             reverse=True,
         )

@@ -216,6 +216,8 @@ def test_the_least_recently_used_entries_go_first(
     engine: Engine, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(score_cache, "MAX_ENTRIES", 2)
+    pictures = cache / "pictures"  # the 公文's chart pictures beside the entries: not an entry
+    pictures.mkdir(parents=True)
     rules = load_rules()
     ledger = read_ledger(SAMPLE, rules)
     days = [date(2022, 3, 31), date(2022, 4, 30), date(2022, 5, 31)]
@@ -226,8 +228,8 @@ def test_the_least_recently_used_entries_go_first(
     os.utime(april, (an_hour_ago, an_hour_ago))  # April: the least recently used
     score_cache.cached_score(ledger, rules, days[0])  # March used again: read, not scored
     score_cache.cached_score(ledger, rules, days[2])  # May scored: April goes
-    assert [n[-10:] for n in entries(cache)] == ["2022-03-31", "2022-05-31"]
-    assert engine.days == days
+    assert [n[-10:] for n in entries(cache) if n != "pictures"] == ["2022-03-31", "2022-05-31"]
+    assert engine.days == days and pictures.is_dir()
 
 
 # ---- the reports: one scoring per day in a run ---------------------------------------------------
