@@ -48,7 +48,9 @@ def unadopted(
         .alias("cap_u"),
     )
     un = (
-        items_in.filter(pl.col("kind") == "department")
+        # only the columns of a line: the filter and the sort do not copy the others
+        items_in.select("unit", "item_id", "commission_id", "ik", "submitted", "kind")
+        .filter(pl.col("kind") == "department")
         .join(a_in.select("ik"), on="ik", how="anti")
         .join(caps, on="unit")
         .sort(["unit", "submitted", "ik"])

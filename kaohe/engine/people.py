@@ -81,7 +81,8 @@ def writings(items_in: pl.DataFrame, a_in: pl.DataFrame) -> pl.DataFrame:
     co-written (其他撰稿人)."""
     adopted = a_in["ik"].unique()
     first = (
-        items_in.filter(pl.col("first_writer").is_not_null() & (pl.col("first_writer") != ""))
+        items_in.select("unit", "first_writer", "ik")  # the filter copies only these
+        .filter(pl.col("first_writer").is_not_null() & (pl.col("first_writer") != ""))
         .with_columns(pl.col("ik").is_in(adopted.implode()).alias("_adopted"))
         .group_by("unit", pl.col("first_writer").alias("name"))
         .agg(
@@ -90,7 +91,8 @@ def writings(items_in: pl.DataFrame, a_in: pl.DataFrame) -> pl.DataFrame:
         )
     )
     others = (
-        items_in.filter(pl.col("other_writers").list.len() > 0)
+        items_in.select("unit", "other_writers", "ik")
+        .filter(pl.col("other_writers").list.len() > 0)
         .select("unit", pl.col("other_writers").alias("name"), "ik")
         .explode("name")
         .filter(pl.col("name").is_not_null() & (pl.col("name") != ""))

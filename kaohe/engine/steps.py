@@ -174,7 +174,12 @@ def _line_order(
     # a unit's code is its place in roster order
     roster = units.sort("order")["unit"]
     unit_key = pl.col("unit").cast(pl.Enum(roster)).to_physical().cast(pl.Int64)
-    step_key = pl.col("step").cast(pl.Enum(STEPS)).to_physical().cast(pl.Int64)
+    # `_sk` (see `_with_step_codes`): the step's place in clause order, given per part
+    step_key = (
+        pl.col("_sk")
+        if "_sk" in lines.columns
+        else pl.col("step").cast(pl.Enum(STEPS)).to_physical().cast(pl.Int64)
+    )
     fits = (
         roster.len() < 2**7
         and len(STEPS) < 2**4
@@ -200,6 +205,15 @@ def _line_order(
     key = key * 2**16 + day
     key = key * 2**27 + slot
     return key * 2**9 + pl.col("tie").fill_null(0)
+
+
+def _with_step_codes(part: pl.DataFrame) -> pl.DataFrame:
+    """A part of the score lines with `_sk`, its step's place in clause order (STEPS). A
+    clause writes one step per part, a literal: coded once, not looked up line by line."""
+    steps = part["step"]
+    if part.height and steps.null_count() == 0 and (steps == steps[0]).all():
+        return part.with_columns(_sk=pl.lit(STEPS.index(steps[0]), dtype=pl.Int64))
+    return part.with_columns(_sk=pl.col("step").cast(pl.Enum(STEPS)).to_physical().cast(pl.Int64))
 
 
 def _district_award_warnings(awards_in: pl.DataFrame) -> pl.DataFrame:
@@ -250,7 +264,10 @@ def unscored_adoption_warnings(
     size = max(keys.max() or 0, own.max() or 0) + 1  # type: ignore[operator]
     scored = pl.Series("scored", [False], dtype=pl.Boolean).extend_constant(False, size - 1)
     scored = scored.scatter(keys, True)
-    zero = a_in.filter(~scored.gather(own))
+    # only the columns the warnings name: a filter of the wide frame would copy every column
+    zero = a_in.select(
+        "row", "kind", "unit", "agency", "pub_agency", "pub_title", "form", "d_group"
+    ).filter(~scored.gather(own))
     if zero.height == 0:
         return pl.DataFrame(schema=PROBLEMS)
     d = rules.district.adoptions
@@ -322,8 +339,8 @@ def _score(p: _Ledger, as_of: date | None) -> Scores:
         district.district_commissions(missed, rules),
     ]
     unscored = unscored_adoption_warnings(a_in, [*adoption_lines, *district_lines], rules)
-    lines = pl.concat(parts)
-    lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie")
+    lines = pl.concat([_with_step_codes(part) for part in parts])
+    lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie", "_sk")
     totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
 
     # 四 — what the totals lead to
