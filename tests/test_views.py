@@ -780,3 +780,13 @@ def test_the_reports_list_the_same_problem_of_one_unit_in_one_line(
     assert other.height == 1 and other["count"].item() == 9 and other["rows"].item() == ""
     # a single row keeps its number; consecutive rows are a span
     assert views._ranges([7]) == "7" and views._ranges([2, 3, 4, 9, None]) == "2—4、9"
+
+
+def test_the_chucai_note_reads_its_points_from_the_rules() -> None:
+    from kaohe.rules.models import load_rules, read_rules_mapping
+    from kaohe.whatif.scenario import apply_changes
+
+    mapping = read_rules_mapping(ROOT / "params" / "2022.yaml")
+    assert views.chucai_range(load_rules()) == "1—5"
+    higher = apply_changes(mapping, {"publications.list[市委办公室《工作交流》].chucai": 7})
+    assert views.chucai_range(higher) == "1—7"

@@ -1028,13 +1028,24 @@ WRITER_COLUMNS = (
 )
 
 
+def chucai_range(rules: Rules) -> str:
+    """The 出彩 points a publication gives, lowest to highest, as the rules file has them
+    (e.g. '1—5'); one value when all are the same."""
+    values = [v for p in rules.publications.list for v in (p.chucai, *p.chucai_forms.values()) if v]
+    if not values:
+        return "0"
+    low, high = min(values), max(values)
+    return f"{low}" if low == high else f"{low}—{high}"
+
+
 def writer_table(r: QuarterReport, top: int = 15) -> Table:
     return Table(
         "撰稿人排行",
         f"本季度撰稿人“出彩”加分排行（前{top}名）",
         writer_board(r, top),
         WRITER_COLUMNS,
-        note="“出彩”加分：第一撰稿人的信息被市级以上刊物录用，按刊物类别每篇计1—5分（考核办法四）。",
+        note="“出彩”加分：第一撰稿人的信息被市级以上刊物录用，按刊物类别每篇计"
+        f"{chucai_range(r.rules)}分（考核办法四）。",
         empty="本季度没有市级以上刊物录用。",
     )
 
