@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from kaohe.present import render
+from kaohe.present import excel, render
 from kaohe.present.views import Column, Section, Table
 from kaohe.publish import external_references
 
@@ -132,7 +132,7 @@ def test_sections_are_escaped_paragraphs() -> None:
 
 
 def test_excel_keeps_text_as_text_and_numbers_as_numbers(tmp_path: Path) -> None:
-    path = render.write_xlsx([sample_table(), sample_table()], tmp_path / "表.xlsx")
+    path = excel.write_xlsx([sample_table(), sample_table()], tmp_path / "表.xlsx")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["测试_表_1_", "测试_表_1_(2)"]
     ws = wb.worksheets[0]
@@ -150,7 +150,7 @@ def test_excel_keeps_text_as_text_and_numbers_as_numbers(tmp_path: Path) -> None
 def test_excel_written_over_an_existing_file_is_replaced_whole(tmp_path: Path) -> None:
     target = tmp_path / "表.xlsx"
     target.write_bytes(b"old")
-    render.write_xlsx([sample_table()], target)
+    excel.write_xlsx([sample_table()], target)
     assert openpyxl.load_workbook(target).sheetnames == ["测试_表_1_"]
 
 

@@ -14,7 +14,7 @@ import pytest
 from kaohe.engine import ANNUAL_ONLY_STEPS, score
 from kaohe.ledger.read import parse_ledger
 from kaohe.office import ProblemRule, load_office
-from kaohe.present import views
+from kaohe.present import excel, views
 from kaohe.rules.models import Rules
 from kaohe.rules.periods import (
     ReportDataError,
@@ -645,7 +645,7 @@ def test_an_almost_empty_ledger_still_makes_every_table_and_chart(
     charts.adjustments(views.adjustments(a), rules)
     charts.district_assessment(views.district_assessment(a))
     charts.plans_vs_actual(views.plans_by_month(views.plans_vs_actual(ctx)))
-    render.write_xlsx(views.annual_excel_tables(a), tmp_path / "年度.xlsx")
+    excel.write_xlsx(views.annual_excel_tables(a), tmp_path / "年度.xlsx")
     assert views.writer_board(views.quarter_report_for(ctx, 2022, "Q3")).is_empty()
 
 

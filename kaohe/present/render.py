@@ -417,26 +417,6 @@ def annual_header(a: AnnualReport, issued: date | None = None) -> Html:
 
 # ---- Excel (moved to kaohe.present.excel; these names stay importable from here) ---------
 
-_EXCEL_NAMES = frozenset(
-    {
-        "FIXED_CREATED",
-        "write_xlsx",
-        "workbook_about",
-        "quarter_excel",
-        "annual_excel",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    """`render.write_xlsx` and friends, lazily from `kaohe.present.excel` (which imports this
-    module, so the re-export cannot be a top-level import)."""
-    if name in _EXCEL_NAMES:
-        from kaohe.present import excel
-
-        return getattr(excel, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 def frame_preview(df: pl.DataFrame) -> Html:
     """Any frame as an escaped HTML table (column names as headers)."""

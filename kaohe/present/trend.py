@@ -47,6 +47,7 @@ import polars as pl
 from kaohe import __version__
 from kaohe.engine import LEVELS, Scores, publication_table
 from kaohe.ledger.model import Ledger
+from kaohe.present import excel as excel_writer
 from kaohe.present import render, views
 from kaohe.present.render import Html, esc
 from kaohe.present.views import Column, Context, Section, Table, points_text
@@ -652,7 +653,7 @@ def excel(t: Trend, out_dir: str | Path) -> Html:
     ]
     day = render.ledger_date(t.b.ledger)
     created = datetime(day.year, day.month, day.day) if day else None
-    path = render.write_xlsx(
+    path = excel_writer.write_xlsx(
         excel_tables(t), Path(out_dir) / f"{t.stem}.xlsx", about, created, t.title
     )
     return Html(

@@ -135,7 +135,7 @@ def capped(table: Table, limit: int, where: str, unit: str | None = None) -> Tab
 
 def on_page(table: Table, stem: str, limit: int = PAGE_ROWS) -> Table:
     """A report table for the HTML page: at most `limit` rows and a note naming the Excel sheet
-    with every row. The workbook (`render.quarter_excel`, `render.annual_excel`) is written
+    with every row. The workbook (`excel.quarter_excel`, `excel.annual_excel`) is written
     from the full tables."""
     where = f"完整清单见同一文件夹中的 Excel 表格 {stem}.xlsx（工作表“{table.name}”）"
     return capped(table, limit, where)
