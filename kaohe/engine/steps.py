@@ -340,6 +340,9 @@ def _score(p: _Ledger, as_of: date | None) -> Scores:
     ]
     unscored = unscored_adoption_warnings(a_in, [*adoption_lines, *district_lines], rules)
     lines = pl.concat([_with_step_codes(part) for part in parts])
+    # the parts live on in `lines` until it is sorted; the department adoptions with their
+    # shares are not needed again: freed here, a large ledger's peak memory is lower
+    del parts, adoption_lines, district_lines, dep
     lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie", "_sk")
     totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
 

@@ -2094,10 +2094,12 @@ def parse_ledger(
 
 def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
     check = _Checker(rules)
+    # each sheet's text frame is handed over (popped), so that it is freed once its sheet is
+    # built: the stripped copy replaces it, and a large ledger never holds both of every sheet
     s = {
         name: _Sheet(
             name,
-            read.frames.get(name),
+            read.frames.pop(name, None),
             read.first_rows.get(name, 2),
             read.marks.get(name),
             name not in read.without_hash,
