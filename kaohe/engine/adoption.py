@@ -143,11 +143,15 @@ def _grid(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
     return grid, key
 
 
-def _with_values(a: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+def _with_values(a: pl.DataFrame, table: pl.DataFrame, coded: bool = False) -> pl.DataFrame:
     """`a` left-joined with the publication table on (publication_id, form): each adoption's
     row of the table gathered at one integer (publication × forms + form) from a grid of
-    every pair, cheaper than a join on a text column. A pair the table lacks gives nulls."""
+    every pair, cheaper than a join on a text column. A pair the table lacks gives nulls.
+    `coded`: the table's text columns (names, levels, rule paths) come as Categorical, a
+    code per adoption instead of a text (a quarter of the memory on a large ledger)."""
     grid, key = _grid(table)
+    if coded:
+        grid = grid.with_columns(pl.col(pl.String).exclude("form").cast(pl.Categorical))
     values = grid.drop("publication_id", "form")[a.select(key).to_series()]
     return a.with_columns(values.get_columns())
 
@@ -161,7 +165,7 @@ def per_pair(df: pl.DataFrame, rules: Rules, expr: pl.Expr) -> pl.Series:
 
 
 def valued_adoptions(
-    ledger: Ledger, rules: Rules, items: pl.DataFrame | None = None
+    ledger: Ledger, rules: Rules, items: pl.DataFrame | None = None, *, coded: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """All adoptions joined with their item and values, one per (item, publication).
 
@@ -169,6 +173,7 @@ def valued_adoptions(
     a department, `forwarded_points` for a district. The same item and publication under two
     forms counts the better of the two (higher value, the first row on a tie), with a warning
     (二（二）1（1）). `items` is `items_with_units` of the ledger (computed when not given).
+    `coded` (the engine's own use): the publication table's text columns as Categorical.
     Returns (adoptions, warnings).
     """
     if items is None:
@@ -176,7 +181,7 @@ def valued_adoptions(
     commissions = ledger.commissions.select(
         "commission_id", pl.col("issuer").alias("commission_issuer")
     )
-    a = _with_values(_with_items(ledger, items), publication_table(rules))
+    a = _with_values(_with_items(ledger, items), publication_table(rules), coded)
     if commissions.height:
         # only the key column takes part in the join: the wide frame is not gathered
         issuer = a.select("commission_id").join(
@@ -247,7 +252,9 @@ DEPARTMENT_COLUMNS = (
 )
 
 
-def shared_items(df: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
+def shared_items(
+    df: pl.DataFrame, shares: pl.DataFrame, rows: pl.Expr | None = None
+) -> pl.DataFrame:
     """二（二）1（2） “涉及多个处室、单位的综合类通讯信息，由综合信息撰稿人牵头，被市级以上刊物
     录用的，参与处室、单位按贡献大小分别赋分，总分不超过该信息录用分值。”
 
@@ -255,13 +262,15 @@ def shared_items(df: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
     unit sharing its item): share_unit and share (hundredths). Most items have no
     contributors: they keep their lead unit at 100 without a join; only the rows of shared
     items are joined with the share table (`shares`, with the item key ik; it may hold only
-    the shared items).
+    the shared items). `rows`: only the rows of df where it holds (one filter of df does
+    both, a large frame is not copied twice).
     """
     shared = pl.col("ik").is_in(shares.filter(~pl.col("lead"))["ik"].unique().implode())
-    single = df.filter(~shared).with_columns(
+    keep = pl.lit(True) if rows is None else rows
+    single = df.filter(keep & ~shared).with_columns(
         pl.col("unit").alias("share_unit"), pl.lit(100, dtype=pl.Int64).alias("share")
     )
-    multi = df.filter(shared).join(
+    multi = df.filter(keep & shared).join(
         shares.select("ik", pl.col("unit").alias("share_unit"), "share"), on="ik"
     )
     return pl.concat([single, multi])

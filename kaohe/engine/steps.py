@@ -133,7 +133,7 @@ def _prepare(ledger: Ledger, rules: Rules) -> _Ledger:
         raise LedgerError(ledger.problems, ledger.source)
     units = unit_table(rules)
     items = items_with_units(ledger, rules)
-    adoptions, warnings = adoption.valued_adoptions(ledger, rules, items)
+    adoptions, warnings = adoption.valued_adoptions(ledger, rules, items, coded=True)
     return _Ledger(
         ledger=ledger,
         rules=rules,
@@ -314,7 +314,7 @@ def _score(p: _Ledger, as_of: date | None) -> Scores:
 
     # 二（二）1 — departments
     dep = adoption.shared_items(
-        a_in.select(adoption.DEPARTMENT_COLUMNS).filter(pl.col("kind") == "department"), p.shares
+        a_in.select(adoption.DEPARTMENT_COLUMNS), p.shares, pl.col("kind") == "department"
     )
     level_counts = department.level_counts(a_in, units)
     count_tasks = department.count_tasks(level_counts, units, rules)
@@ -406,7 +406,7 @@ def unit_counts(
     units = unit_table(rules)
     items = items_with_units(ledger, rules)
     items_in = items.filter(in_window("submitted", w))
-    adoptions, _ = adoption.valued_adoptions(ledger, rules, items)
+    adoptions, _ = adoption.valued_adoptions(ledger, rules, items, coded=True)
     a_in = adoptions.filter(in_window("adopted", w))
     awards_in = ledger.awards.filter(in_window("awarded", w)).join(
         items.select("item_id", "unit"), on="item_id"
