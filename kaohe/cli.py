@@ -347,7 +347,7 @@ def score(
                     rules_title=rl.meta.title,
                 )
                 with stage.writing():
-                    write_scores(scores, stage.path, meta)
+                    write_scores(scores, stage.path, meta, rl)
     except OutputError as err:
         raise UserError(str(err), code=1) from None
     if isinstance(failed, LedgerError):

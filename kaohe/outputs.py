@@ -20,6 +20,7 @@ import polars as pl
 from kaohe import __version__
 from kaohe.engine import STEP_LABELS, Scores
 from kaohe.outdir import clean_text, write_manifest
+from kaohe.rules.models import Rules
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -216,6 +217,11 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def value_labels(rules: Rules) -> dict[str, dict[str, str]]:
+    """VALUE_LABELS and the rules' unit groups as the reports name them (A → A类)."""
+    return {**VALUE_LABELS, "group": {g.name: g.label for g in rules.groups.list}}
+
+
 def text_width(text: str) -> int:
     """Display width in Excel's character units: a CJK (full-width) character counts two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -247,11 +253,15 @@ WORKBOOK_SHEETS: dict[str, tuple[str, Columns]] = {
 
 
 def write_workbook(
-    tables: Mapping[str, pl.DataFrame], path: Path, about: list[tuple[str, str]]
+    tables: Mapping[str, pl.DataFrame],
+    path: Path,
+    about: list[tuple[str, str]],
+    labels: Mapping[str, Mapping[str, str]] = VALUE_LABELS,
 ) -> None:
     """计分结果.xlsx: one sheet per table of `tables` (WORKBOOK_SHEETS), the header row in
     Chinese and frozen, numbers as numbers (points 0.00, rates 0.00%, counts 0), dates as
-    dates, 是/否 for true/false, codes in Chinese (VALUE_LABELS), columns as wide as their text,
+    dates, 是/否 for true/false, codes in Chinese (`labels`: VALUE_LABELS, or `value_labels`
+    of the rules), columns as wide as their text,
     a Chinese font; a last sheet 说明 (`about`: what was scored). No formula is ever written
     (text stays text) and the document date is fixed: the same scores give the same bytes."""
     import xlsxwriter
@@ -286,9 +296,9 @@ def write_workbook(
         unknown = [c for c in df.columns if c not in spec]
         if unknown:  # a programming error: a new column needs its Chinese header here
             raise ValueError(f"{csv_name}: no Chinese header for {unknown}")
-        for c, labels in VALUE_LABELS.items():
+        for c, shown in labels.items():
             if c in df.columns:
-                df = df.with_columns(pl.col(c).replace(labels))
+                df = df.with_columns(pl.col(c).replace(dict(shown)))
         cols = df.columns
         kinds = [spec[c][1] for c in cols]
         headers = [spec[c][0] for c in cols]
@@ -364,14 +374,18 @@ def workbook_about(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def write_scores(scores: Scores, out: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """Write every table of `scores` into `out` (CSV, and all of them in 计分结果.xlsx) and
-    a manifest.json naming what was scored and the sha256 of every file."""
+def write_scores(
+    scores: Scores, out: Path, meta: dict[str, Any], rules: Rules | None = None
+) -> dict[str, Any]:
+    """Write every table of `scores` into `out` (CSV, and all of them in 计分结果.xlsx, its
+    unit groups named as the reports name them when the `rules` are given) and a
+    manifest.json naming what was scored and the sha256 of every file."""
     out.mkdir(parents=True, exist_ok=True)
     tables = score_tables(scores)
     for name, df in tables.items():
         write_csv(df, out / name)
-    write_workbook(tables, out / WORKBOOK, workbook_about(meta))
+    labels = value_labels(rules) if rules is not None else VALUE_LABELS
+    write_workbook(tables, out / WORKBOOK, workbook_about(meta), labels)
     return write_manifest(out, meta)
 
 

@@ -15,7 +15,8 @@ import polars as pl
 import pytest
 
 from kaohe import cli
-from kaohe.outputs import VALUE_LABELS, WORKBOOK, WORKBOOK_SHEETS, write_workbook
+from kaohe.outputs import WORKBOOK, WORKBOOK_SHEETS, value_labels, write_workbook
+from kaohe.rules.models import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "2022"
@@ -57,6 +58,7 @@ def test_two_runs_write_the_same_bytes(runs) -> None:
 
 def test_every_sheet_holds_its_csv_under_chinese_headers(runs) -> None:
     folder = runs[0]
+    labels = value_labels(load_rules())
     wb = openpyxl.load_workbook(folder / WORKBOOK)
     assert wb.sheetnames == [*WORKBOOK_SHEETS, "说明"]
     for sheet, (name, spec) in WORKBOOK_SHEETS.items():
@@ -90,7 +92,7 @@ def test_every_sheet_holds_its_csv_under_chinese_headers(runs) -> None:
                 elif kind == "bool":
                     assert cell.value == {"true": "是", "false": "否"}[written], where
                 else:
-                    assert cell.value == VALUE_LABELS.get(c, {}).get(written, written), where
+                    assert cell.value == labels.get(c, {}).get(written, written), where
 
 
 def test_points_and_rates_are_numbers_in_their_formats(runs) -> None:
@@ -102,6 +104,10 @@ def test_points_and_rates_are_numbers_in_their_formats(runs) -> None:
     )
     assert first["完成率"].number_format == "0.00%"
     assert first["单位类型"].value in ("处室（单位）", "区县")
+    # the unit groups as the reports name them: A类 … for departments, 区县 as is
+    groups = {c[headers.index("类别")] for c in ws.iter_rows(min_row=2, values_only=True)}
+    assert "A类" in groups and "区县" in groups, groups
+    assert groups <= {g.label for g in load_rules().groups.list}, groups
     assert ws.column_dimensions["A"].width >= 2 * len("就业促进和人力资源服务中心")  # CJK widths
     assert first["单位"].font.name == "宋体"
 

@@ -231,7 +231,7 @@ def publication_name(rules: Rules) -> pl.Expr:
 
 def group_labels(rules: Rules) -> dict[str, str]:
     """Each unit group as the reports name it: 'A类' for departments, '区县' for districts."""
-    return {g.name: f"{g.name}类" if g.kind == "department" else g.name for g in rules.groups.list}
+    return {g.name: g.label for g in rules.groups.list}
 
 
 def group_label(rules: Rules) -> pl.Expr:

@@ -416,6 +416,11 @@ class Group(Strict):
     base: Positive
     tasks: Tasks | None = None
 
+    @property
+    def label(self) -> str:
+        """The group as reports name it: 'A类' for a class of departments, '区县' as is."""
+        return f"{self.name}类" if self.kind == "department" else self.name
+
     @model_validator(mode="after")
     def _tasks(self) -> Group:
         if self.kind == "department" and self.tasks is None:
