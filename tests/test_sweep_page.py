@@ -244,6 +244,15 @@ def test_the_figures_speak_chinese_and_keep_their_legends_off_the_plot() -> None
     assert figs[0].layout.xaxis.title.text == "B类单位的基本任务分（分）"
 
 
+def test_the_full_rate_label_stands_on_a_white_ground_over_the_unit_lines() -> None:
+    table, _ = sweep(ledger(), MAPPING, BASE_PATH, [Decimal(100), Decimal(200)])
+    rate = sweep_figures(table, RULES, BASE_PATH)[1]
+    (label,) = [a for a in rate.layout.annotations if a.text.startswith("完成率100%")]
+    assert label.bgcolor is not None
+    red, green, blue, alpha = map(float, re.findall(r"[\d.]+", label.bgcolor))
+    assert (red, green, blue) == (255, 255, 255) and 0.7 <= alpha < 1  # lines faintly show
+
+
 def test_the_tables_show_rate_rank_and_adjustment_beside_totals(page: Path) -> None:
     table, _ = sweep(ledger(), MAPPING, BASE_PATH, [Decimal(v) for v in range(100, 201, 10)])
     dep, dist = sweep_tables(table, RULES, BASE_PATH)

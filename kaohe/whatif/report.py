@@ -592,6 +592,9 @@ def _mark_baseline(
         fig.add_vline(x=base_value, line=line, row=row, col=1)
 
 
+ANNOTATION_GROUND = "rgba(255,255,255,0.85)"  # a label readable over the lines it crosses
+
+
 def _sweep_figure(
     table: pl.DataFrame, col: str, name: str, fmt: str, rules: Rules, info: RuleInfo
 ) -> go.Figure:
@@ -606,6 +609,8 @@ def _sweep_figure(
             line={"color": MUTED, "dash": "dot", "width": 1},
             annotation_text="完成率100%（达到基本任务分）",
             annotation_position="bottom right",
+            # on a white ground: the unit lines run under the label
+            annotation_bgcolor=ANNOTATION_GROUND,
         )
     fig.update_layout(xaxis=_axis(info), yaxis=yaxis, legend=LEGEND_BELOW)
     return fig
