@@ -29,6 +29,8 @@ from kaohe.rules.models import (
 DEFAULT_OFFICE = Path(__file__).resolve().parents[1] / "params" / "office.yaml"
 
 MAX_DAYS_AFTER = 366
+# where a title that does not fit on one line breaks (标题回行), written in the title templates
+TITLE_BREAK = "｜"
 _REPORT_KEY = re.compile(r"^\d{4}(Q[1-9])?$")
 
 
@@ -79,6 +81,31 @@ def _template(allowed: tuple[str, ...], required: tuple[str, ...]) -> Any:
     return check
 
 
+def _title(allowed: tuple[str, ...], required: tuple[str, ...]) -> Any:
+    """A checker of a title template: a `_template` whose break marks (TITLE_BREAK) stand
+    between words, not at either end nor side by side, and are written full-width."""
+    check_template = _template(allowed, required)
+
+    def check(value: Any) -> str:
+        text = check_template(value)
+        if "|" in text:
+            raise ValueError(f"回行标记应为全角竖线“{TITLE_BREAK}”，不是半角“|”：{text!r}")
+        if any(not part.strip() for part in text.split(TITLE_BREAK)):
+            raise ValueError(
+                f"回行标记“{TITLE_BREAK}”不能在标题开头、结尾或连写：{text!r}；"
+                "请写在需要换行的两个词之间"
+            )
+        return text
+
+    return check
+
+
+def title_lines(template: str, **fields: Any) -> tuple[str, ...]:
+    """The lines of a title template filled in with `fields`, split at its break marks (one
+    line when it has none); the marks themselves are gone."""
+    return tuple(part.strip().format(**fields) for part in template.split(TITLE_BREAK))
+
+
 def _report_keys(value: Any) -> Any:
     """Keys of `numbers` / `fixed`: 2022Q3 or 2022 (YAML reads 2022 as a number)."""
     if value is None:
@@ -117,8 +144,8 @@ OptionalText = Annotated[str, BeforeValidator(_optional_text)]
 Number = Annotated[int, BeforeValidator(_number)]
 Days = Annotated[int, BeforeValidator(_days)]
 NumberPattern = Annotated[str, BeforeValidator(_template(("year", "number"), ("number",)))]
-QuarterTitle = Annotated[str, BeforeValidator(_template(("year", "quarter"), ("quarter",)))]
-AnnualTitle = Annotated[str, BeforeValidator(_template(("year",), ()))]
+QuarterTitle = Annotated[str, BeforeValidator(_title(("year", "quarter"), ("quarter",)))]
+AnnualTitle = Annotated[str, BeforeValidator(_title(("year",), ()))]
 ReportNumbers = Annotated[dict[str, Number], BeforeValidator(_report_keys)]
 ReportDates = Annotated[dict[str, date], BeforeValidator(_report_keys)]
 
@@ -139,8 +166,10 @@ class DocNumber(_Strict):
 
 
 class Titles(_Strict):
-    quarter: QuarterTitle = "关于{year}年度{quarter}党委、政务信息工作情况的通报"
-    annual: AnnualTitle = "关于{year}年度党委、政务信息工作考核结果的通报"
+    """The titles; a TITLE_BREAK mark is where the 公文 breaks a title too long for a line."""
+
+    quarter: QuarterTitle = "关于{year}年度{quarter}｜党委、政务信息工作情况的通报"
+    annual: AnnualTitle = "关于{year}年度党委、政务信息工作｜考核结果的通报"
 
 
 class DateRule(_Strict):
@@ -191,10 +220,20 @@ class Office(_Strict):
         return fixed if fixed is not None else cutoff + timedelta(days=self.date.days_after_cutoff)
 
     def quarter_title(self, year: int, quarter_label: str) -> str:
-        return self.title.quarter.format(year=year, quarter=quarter_label)
+        """The quarterly notification's title as plain text (no break mark)."""
+        return "".join(self.quarter_title_lines(year, quarter_label))
+
+    def quarter_title_lines(self, year: int, quarter_label: str) -> tuple[str, ...]:
+        """The quarterly title split where its template marks a break (see `title_lines`)."""
+        return title_lines(self.title.quarter, year=year, quarter=quarter_label)
 
     def annual_title(self, year: int) -> str:
-        return self.title.annual.format(year=year)
+        """The annual result's title as plain text (no break mark)."""
+        return "".join(self.annual_title_lines(year))
+
+    def annual_title_lines(self, year: int) -> tuple[str, ...]:
+        """The annual title split where its template marks a break (see `title_lines`)."""
+        return title_lines(self.title.annual, year=year)
 
     @property
     def addressee_line(self) -> str:

@@ -4,6 +4,7 @@ and `kaohe report --pdf` through the command line."""
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import os
 import re
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_SECTION
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
@@ -101,6 +103,37 @@ def test_number_title_and_date_follow_the_office_file(tmp_path: Path) -> None:
     assert o.addressee_line.endswith("人力社保局：")
 
 
+def test_titles_break_at_the_marks_and_show_them_nowhere() -> None:
+    o = Office()
+    assert o.quarter_title_lines(2022, "第三季度") == (
+        "关于2022年度第三季度",
+        "党委、政务信息工作情况的通报",
+    )
+    assert o.annual_title_lines(2022) == ("关于2022年度党委、政务信息工作", "考核结果的通报")
+    # as plain text (core properties, file names, messages) the mark is gone
+    assert o.quarter_title(2022, "第三季度") == "关于2022年度第三季度党委、政务信息工作情况的通报"
+    assert o.annual_title(2022) == "关于2022年度党委、政务信息工作考核结果的通报"
+    # the shipped file explains the mark and marks both titles
+    shipped = (ROOT / "params" / "office.yaml").read_text(encoding="utf-8")
+    assert "回行标记" in shipped and shipped.count(office_mod.TITLE_BREAK) >= 3
+
+
+@pytest.mark.parametrize(
+    ("title", "wrong"),
+    [
+        ("｜关于{year}年度{quarter}的通报", "不能在标题开头、结尾或连写"),
+        ("关于{year}年度{quarter}的通报｜", "不能在标题开头、结尾或连写"),
+        ("关于{year}年度｜｜{quarter}的通报", "不能在标题开头、结尾或连写"),
+        ("关于{year}年度{quarter}|的通报", "应为全角竖线"),
+    ],
+)
+def test_a_misplaced_title_mark_is_refused(tmp_path: Path, title: str, wrong: str) -> None:
+    p = tmp_path / "office.yaml"
+    p.write_text(f'title:\n  quarter: "{title}"\n', encoding="utf-8")
+    with pytest.raises(OfficeError, match=f"第 2 行 title.quarter: .*{wrong}"):
+        load_office(p)
+
+
 def test_chinese_date_has_no_zero_padding() -> None:
     assert chinese_date(date(2022, 9, 5)) == "2022年9月5日"
     assert chinese_date(date(2022, 12, 25)) == "2022年12月25日"
@@ -170,8 +203,10 @@ def test_masthead_number_title_and_addressees(q3_docx: bytes) -> None:
     border = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert border.get(qn("w:color")) == "FF0000"  # the red separator line
     title = paras[2]
-    assert title.text == "关于2022年度第三季度党委、政务信息工作情况的通报"
-    assert title.runs[0].font.size.pt == 22
+    # too long for a line (about 20 characters of 二号): broken at the office file's mark
+    assert title.text == "关于2022年度第三季度\n党委、政务信息工作情况的通报"
+    assert title.alignment == 1  # every line centred
+    assert all(r.font.size.pt == 22 and _east(r) == "方正小标宋简体" for r in title.runs)
     assert paras[3].text == "局机关各处室、直属各单位，各区、县（市）人力社保局："
 
 
@@ -200,6 +235,86 @@ def test_signature_and_date_in_chinese_form(q3_docx: bytes) -> None:
     assert doc.core_properties.title == "关于2022年度第三季度党委、政务信息工作情况的通报"
     # 版记
     assert any(t.endswith("2022年9月1日印发") for t in texts)
+
+
+def test_the_imprint_starts_on_an_even_page(q3_docx: bytes) -> None:
+    """GB/T 9704: the 版记 is on the last page, the back of the last sheet (an even page)."""
+    doc = _doc(q3_docx)
+    last = doc.sections[-1]
+    assert last.start_type == WD_SECTION.EVEN_PAGE
+    assert doc.paragraphs[-1].text.endswith("2022年9月1日印发")
+    assert all(s.start_type == WD_SECTION.NEW_PAGE for s in doc.sections[1:-1])  # 附件
+    # GB/T 9704 7.5: the 版记 page has no page number (its footers are its own, and empty)
+    for footer in (last.footer, last.even_page_footer):
+        assert not footer.is_linked_to_previous
+        xml = footer._element.xml
+        assert "PAGE" not in xml and not "".join(p.text for p in footer.paragraphs).strip()
+    for s in doc.sections[:-1]:  # every other page keeps its number
+        assert "PAGE" in s.footer._element.xml or s.footer.is_linked_to_previous
+
+
+def _title_paragraph(doc: Any) -> Any:
+    """The title: the paragraph after the 发文字号 (the red line) and two blank lines."""
+    paras = [p for p in doc.paragraphs if p.text.strip()]
+    return paras[2]
+
+
+@pytest.mark.parametrize(
+    ("template", "lines"),
+    [
+        # fits on a line: one line, the mark dropped
+        ("关于{year}年度{quarter}｜信息工作的通报", ["关于2022年度第三季度信息工作的通报"]),
+        # no mark and too long: split by the document, balanced, the upper line the shorter
+        ("关于{year}年度{quarter}党委、政务信息工作情况的通报", None),
+    ],
+)
+def test_a_title_fits_or_is_split_into_centred_lines(
+    q3: views.QuarterReport,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    template: str,
+    lines: list[str] | None,
+) -> None:
+    monkeypatch.setattr(document, "quarter_attachments", lambda r: [])  # no charts to draw
+    p = tmp_path / "office.yaml"
+    p.write_text(f'title:\n  quarter: "{template}"\n', encoding="utf-8")
+    doc = _doc(document.quarter_document(q3, load_office(p)))
+    plain = template.replace("｜", "").format(year=2022, quarter="第三季度")
+    title = _title_paragraph(doc)
+    shown = title.text.split("\n")
+    assert "".join(shown) == plain and "｜" not in title.text
+    assert doc.core_properties.title == plain
+    if lines is not None:
+        assert shown == lines
+    else:
+        assert len(shown) == 2
+        widths = [document._display_width(x) for x in shown]
+        assert widths[0] <= widths[1] <= document.TITLE_LINE_EM
+        assert not any(x[0] in document.NO_LINE_START for x in shown)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "关于" + "甲" * 8 + "2022" + "甲" * 8 + "的通报",  # the balanced break is inside 2022
+        "甲" * 10 + "，" + "甲" * 10,  # … and before the comma
+        "关于印发《绍兴市人力资源和社会保障局党委、政务信息工作考核办法（试行）》的通知",
+        "乙" * 70,  # four lines
+        "丙" * 100,  # beyond MAX_TITLE_LINES: filled line by line
+    ],
+)
+def test_a_long_title_without_marks_breaks_between_words_within_the_line(title: str) -> None:
+    lines = document.split_title(title)
+    assert "".join(lines) == title and len(lines) >= 2
+    widths = [document._display_width(x) for x in lines]
+    assert max(widths) <= document.TITLE_LINE_EM
+    for upper, lower in itertools.pairwise(lines):
+        assert lower[0] not in document.NO_LINE_START, lines
+        assert upper[-1] not in document.NO_LINE_END, lines
+        assert not (upper[-1].isdigit() and lower[0].isdigit()), lines
+    if len(lines) <= document.MAX_TITLE_LINES:  # an upright trapezoid
+        assert widths == sorted(widths), lines
+    assert document.title_layout([title]) == lines
 
 
 def test_tables_are_word_tables_with_repeated_headers(
@@ -270,7 +385,9 @@ def test_annual_document_has_the_static_breakdown_chart() -> None:
     a = views.annual_report(2022, LEDGER, RULES)
     doc = _doc(document.annual_document(a, Office()))
     texts = [p.text for p in doc.paragraphs]
-    assert "关于2022年度党委、政务信息工作考核结果的通报" in texts
+    assert "关于2022年度党委、政务信息工作\n考核结果的通报" in texts  # broken at the mark
+    assert doc.core_properties.title == "关于2022年度党委、政务信息工作考核结果的通报"
+    assert doc.sections[-1].start_type == WD_SECTION.EVEN_PAGE  # the 版记
     assert "2022年12月1日" in texts  # the day after the period's end (2022-11-30)
     assert "四、下一步工作要求" in texts
     assert len(doc.inline_shapes) == 5  # the five charts of the HTML page
@@ -311,6 +428,15 @@ def test_report_writes_docx_and_an_a4_pdf(tmp_path: Path) -> None:
     assert abs(w - 595.3) <= 1 and abs(h - 841.9) <= 1
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert pages >= 5
+    # the 版记 on the last page, an even one (a blank page before it where needed)
+    assert pages % 2 == 0
+    last = subprocess.run(
+        ["pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout.replace(" ", "")
+    assert "印发" in last
+    assert "—" not in last  # no page number on the 版记 page
     # the PDF has the document's text (not pictures of it)
     text = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True

@@ -7,14 +7,16 @@ Built from the same report objects, sections, tables and figures as the HTML pag
 - A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (版心 156 × 225 mm);
 - 版头: the red 发文机关标志 (小标宋, sized to fit the 版心's width), the 发文字号 centred and
   the red separator line under it;
-- 主体: the title (二号小标宋), the 主送 line, the body in 三号仿宋 at a fixed 28 pt line
+- 主体: the title (二号小标宋; one too long for a line broken at the office file's marks,
+  each line centred: `title_layout`), the 主送 line, the body in 三号仿宋 at a fixed 28 pt line
   pitch, 一级标题 in 黑体, the lead-in of (一)(二)… points (二级标题) in 楷体, the 附件说明,
   the 落款 and the 成文日期 in Chinese form (2022年9月1日), right-aligned four characters in;
 - each 附件 on a new page ("附件1" in 黑体, its title centred), the tables as Word tables
   (header rows repeated on every page, rows kept whole, 五号 type; wide ones on a landscape
   page), the charts as pictures the width of the text (plotly figures drawn by kaleido with
   the system Chromium; a chart driven by a drop-down menu as a static chart of every unit);
-- 版记 (抄送, 印发机关 and 印发日期) at the foot of its own last page;
+- 版记 (抄送, 印发机关 and 印发日期) at the foot of its own last page, an even page (a blank
+  page before it where needed);
 - page numbers "— 1 —" in the footer (a PAGE field; odd pages right, even pages left).
 
 Fonts are named with fallbacks: each run names the 公文 face for Chinese text (仿宋_GB2312,
@@ -33,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import logging
 import math
 import os
@@ -80,6 +83,12 @@ RED = RGBColor(0xFF, 0x00, 0x00)
 LINE_PITCH = Pt(28)  # 22 lines of 28 characters a page (approximately)
 BODY_SIZE = Pt(16)  # 三号
 TITLE_SIZE = Pt(22)  # 二号
+TITLE_PITCH = Pt(35)
+# the em a title line holds: the text width at TITLE_SIZE, less the room Word and LibreOffice
+# add between Chinese and digits or Latin letters (autospace), so a line measured to fit does
+TITLE_SLACK_EM = 0.5
+TITLE_LINE_EM = TEXT_W.pt / TITLE_SIZE.pt - TITLE_SLACK_EM  # about 19.6
+MAX_TITLE_LINES = 4  # a longer title (without marks) is filled line by line
 ATTACHMENT_TITLE_SIZE = Pt(18)  # 小二
 TABLE_SIZE = Pt(10.5)  # 五号
 NOTE_SIZE = Pt(10.5)
@@ -351,9 +360,78 @@ def _masthead(doc: DocxDocument, office: Office, number: str) -> None:
     _para(doc)
 
 
-def _title(doc: DocxDocument, title: str) -> None:
-    p = _para(doc, WD_ALIGN_PARAGRAPH.CENTER, size=TITLE_SIZE, pitch=Pt(35))
-    _run(p, title, XBS, TITLE_SIZE)
+# no line starts with closing punctuation nor ends with opening punctuation
+NO_LINE_START = frozenset("、，。；：？！）》」』】〕〉”’…—·%,.;:?!)]}")
+NO_LINE_END = frozenset("（《「『【〔〈“‘([{")
+
+
+def _can_break(text: str, i: int) -> bool:
+    """Whether a line may end before text[i]: not inside an ASCII number or word (2022),
+    not before closing punctuation, not after opening punctuation."""
+    before, after = text[i - 1], text[i]
+    if before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
+        return False
+    return after not in NO_LINE_START and before not in NO_LINE_END
+
+
+def split_title(text: str, capacity: float = TITLE_LINE_EM) -> list[str]:
+    """A title (or a part between marks) as lines of at most `capacity` em (`_display_width`).
+
+    One line when it fits. Else the fewest lines, at most MAX_TITLE_LINES, that can be laid as
+    an upright trapezoid (正梯形: each line no longer than the one under it, none beyond
+    `capacity`), breaking only where `_can_break` allows; of those the most balanced split
+    (the least difference between the last and the first line; the first such on a tie).
+    When no such split exists, each line is filled up to `capacity` at the last allowed break
+    (at `capacity` itself when there is none)."""
+    if _display_width(text) <= capacity:
+        return [text]
+    edges = [0.0]
+    for ch in text:
+        edges.append(round(edges[-1] + _display_width(ch), 6))
+    points = [i for i in range(1, len(text)) if _can_break(text, i)]
+    for n in range(2, MAX_TITLE_LINES + 1):
+        best: tuple[float, tuple[int, ...]] | None = None
+        for cut in itertools.combinations(points, n - 1):
+            bounds = (0, *cut, len(text))
+            widths = [edges[b] - edges[a] for a, b in itertools.pairwise(bounds)]
+            if widths[-1] > capacity or any(a > b for a, b in itertools.pairwise(widths)):
+                continue
+            spread = widths[-1] - widths[0]
+            if best is None or spread < best[0]:
+                best = (spread, bounds)
+        if best is not None:
+            return [text[a:b] for a, b in itertools.pairwise(best[1])]
+    lines: list[str] = []
+    start = 0
+    while edges[-1] - edges[start] > capacity:
+        fits = [i for i in range(start + 1, len(text)) if edges[i] - edges[start] <= capacity]
+        allowed = [i for i in fits if _can_break(text, i)]
+        end = (allowed or fits or [start + 1])[-1]
+        lines.append(text[start:end])
+        start = end
+    return [*lines, text[start:]]
+
+
+def title_layout(parts: Sequence[str], capacity: float = TITLE_LINE_EM) -> list[str]:
+    """The lines the 公文 prints a title on, from the title's parts between its break marks
+    (`Office.quarter_title_lines`): the whole title on one line when it fits `capacity`; else
+    a line for each part, a part still too long split by `split_title` (as is a title
+    without marks)."""
+    whole = "".join(parts)
+    if _display_width(whole) <= capacity:
+        return [whole]
+    return [line for part in parts for line in split_title(part, capacity)]
+
+
+def _title(doc: DocxDocument, parts: Sequence[str]) -> None:
+    """The title in 二号小标宋, centred, in one paragraph: its lines (`title_layout`) apart by
+    line breaks, each centred (标题回行 of GB/T 9704-2012 7.3.1)."""
+    p = _para(doc, WD_ALIGN_PARAGRAPH.CENTER, size=TITLE_SIZE, pitch=TITLE_PITCH)
+    lines = title_layout(parts)
+    for i, line in enumerate(lines):
+        r = _run(p, line, XBS, TITLE_SIZE)
+        if i < len(lines) - 1:
+            r.add_break()
     _para(doc)
 
 
@@ -446,9 +524,16 @@ def _at_foot(p: Paragraph) -> None:
 
 
 def _imprint(doc: DocxDocument, office: Office, issued: date) -> None:
-    """版记 at the foot of its own page: 抄送, then 印发机关 and 印发日期, between lines."""
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    """版记 at the foot of its own page: 抄送, then 印发机关 and 印发日期, between lines. Its
+    section starts on an even page, so the 版记 is on the back of the last sheet (封四) of the
+    double-sided document: Word and LibreOffice insert a blank page before it where needed.
+    The 版记 page has no page number."""
+    section = doc.add_section(WD_SECTION.EVEN_PAGE)
     _portrait(section)
+    # the 版记 page carries no page number (GB/T 9704-2012 7.5): its footers, not linked to
+    # the previous section's, stay empty
+    for footer in (section.footer, section.even_page_footer):
+        footer.is_linked_to_previous = False
     size = Pt(14)  # 四号
     lines: list[Paragraph] = []
     if office.copy_to:
@@ -1034,7 +1119,7 @@ def _build(
     office: Office,
     key: str,
     year: int,
-    title: str,
+    title_parts: Sequence[str],
     cutoff: date,
     sections: Sequence[Section],
     attachments: Sequence[Attachment],
@@ -1042,9 +1127,9 @@ def _build(
 ) -> bytes:
     issued = office.doc_date(key, cutoff)
     number = office.doc_number(year, key)
-    doc = _new_document(office, title, issued, number)
+    doc = _new_document(office, "".join(title_parts), issued, number)
     _masthead(doc, office, number)
-    _title(doc, title)
+    _title(doc, title_parts)
     p = _para(doc, WD_ALIGN_PARAGRAPH.LEFT)
     _run(p, office.addressee_line)
     _sections(doc, with_next_steps(sections, office))
@@ -1083,12 +1168,11 @@ def quarter_document(r: QuarterReport, office: Office | None = None) -> bytes:
     """The quarterly notification as a .docx (bytes)."""
     office = office or load_office()
     key = f"{r.year}{r.quarter.name}"
-    title = office.quarter_title(r.year, r.quarter.label)
     return _build(
         office,
         key,
         r.year,
-        title,
+        office.quarter_title_lines(r.year, r.quarter.label),
         r.quarter.end,
         views.quarter_summary(r),
         quarter_attachments(r),
@@ -1099,12 +1183,11 @@ def quarter_document(r: QuarterReport, office: Office | None = None) -> bytes:
 def annual_document(a: AnnualReport, office: Office | None = None) -> bytes:
     """The annual result as a .docx (bytes)."""
     office = office or load_office()
-    title = office.annual_title(a.year)
     return _build(
         office,
         str(a.year),
         a.year,
-        title,
+        office.annual_title_lines(a.year),
         a.rules.period.end,
         views.annual_summary(a),
         annual_attachments(a),
@@ -1196,6 +1279,11 @@ def _fontconfig(folder: Path) -> Path:
     return path
 
 
+# the PDF keeps the blank pages LibreOffice inserts (before the 版记, on an even page), so the
+# PDF prints double-sided as the document does (LibreOffice leaves them out by default)
+PDF_FILTER = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
+
+
 def docx_to_pdf(docx: Path, pdf: Path) -> Path:
     """Convert the .docx to an A4 PDF with headless LibreOffice (its own profile in a
     temporary folder, so runs do not share a lock)."""
@@ -1214,7 +1302,7 @@ def docx_to_pdf(docx: Path, pdf: Path) -> Path:
             "--norestore",
             "--nologo",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            PDF_FILTER,
             "--outdir",
             str(work),
             str(src),
