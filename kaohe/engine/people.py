@@ -7,7 +7,7 @@ Each clause function quotes the measures and names its block of the rules file (
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import polars as pl
 
@@ -201,6 +201,20 @@ def officer_prizes(people: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     )
 
 
+class PeopleCounts(NamedTuple):
+    """What the people tables count from the window's items and adoptions alone."""
+
+    writings: pl.DataFrame  # `writings`
+    monthly: pl.DataFrame  # `chucai`: per person and month
+    chucai_totals: pl.DataFrame  # `chucai`: per person for the window
+
+
+def people_counts(items_in: pl.DataFrame, a_in: pl.DataFrame) -> PeopleCounts:
+    """`writings` and `chucai` of the window: the part of `people_tables` that needs no
+    score line (the engine computes it beside the clauses)."""
+    return PeopleCounts(writings(items_in, a_in), *chucai(a_in))
+
+
 def people_tables(
     ledger: Ledger,
     items_in: pl.DataFrame,
@@ -208,12 +222,13 @@ def people_tables(
     lines: pl.DataFrame,
     w: Window,
     rules: Rules,
+    counts: PeopleCounts | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The `people` table (one row per person of the roster or first/co-writer of an item in
-    the window) and `people_monthly` (出彩 points by month)."""
+    the window) and `people_monthly` (出彩 points by month). `counts`: `people_counts` of the
+    same window when already computed."""
     people_roster = roster(ledger, rules, w)
-    out_w = writings(items_in, a_in)
-    monthly, ch_tot = chucai(a_in)
+    out_w, monthly, ch_tot = counts if counts is not None else people_counts(items_in, a_in)
     keys = pl.concat([people_roster.select("unit", "name"), out_w.select("unit", "name")]).unique()
     counted = (
         "items_first_written",

@@ -35,6 +35,7 @@ prizes under `people.scope` and `outcomes.officer_prizes.ranking`), and the task
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,7 +44,7 @@ import polars as pl
 from kaohe.engine import adoption, department, district
 from kaohe.engine.common import Window, in_window, items_with_units, overdue, unit_table, window_of
 from kaohe.engine.outcomes import unit_outcomes
-from kaohe.engine.people import people_tables
+from kaohe.engine.people import people_counts, people_tables
 from kaohe.engine.tasks import count_table, tasks_table
 from kaohe.ledger.model import PROBLEMS, Ledger, LedgerError
 from kaohe.rules.models import SCALE, Rules
@@ -312,45 +313,62 @@ def _score(p: _Ledger, as_of: date | None) -> Scores:
     awards_in = _cut(p.awards, in_window("awarded", w))
     missed = overdue(p.commissions, w)
 
-    # 二（二）1 — departments
-    dep = adoption.shared_items(
-        a_in.select(adoption.DEPARTMENT_COLUMNS), p.shares, pl.col("kind") == "department"
-    )
-    level_counts = department.level_counts(a_in, units)
-    count_tasks = department.count_tasks(level_counts, units, rules)
-    research = department.research_counts(items_in, units)
-    # 二（二）2 — districts
-    submitted = district.submission_counts(items_in, units)
-    adoption_lines = [
-        adoption.adoption_points(dep, rules),
-        adoption.instruction_bonus(dep, rules),
-    ]
-    district_lines = district.forwarded_adoptions(a_in, rules)
-    parts = [
-        *adoption_lines,
-        department.unadopted(items_in, a_in, units, rules),
-        department.awards(awards_in, p.shares, rules),
-        department.count_task_extras(count_tasks, w, rules),
-        department.count_task_shortfall(count_tasks, w, rules),
-        department.missed_commissions(missed, rules),
-        department.research_article(research, w, rules),
-        *district_lines,
-        district.submission_task(submitted, w, rules),
-        district.district_commissions(missed, rules),
-    ]
-    unscored = unscored_adoption_warnings(a_in, [*adoption_lines, *district_lines], rules)
-    lines = pl.concat([_with_step_codes(part) for part in parts])
-    # the parts live on in `lines` until it is sorted; the department adoptions with their
-    # shares are not needed again: freed here, a large ledger's peak memory is lower
-    del parts, adoption_lines, district_lines, dep
-    lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie", "_sk")
-    totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
+    # What needs neither the department clauses nor the score lines runs in a second thread
+    # beside them: the district adoptions' lines, the people's writings and 出彩 points, the
+    # counts per unit, the warnings of unscored adoptions. Each is a function of the window's
+    # tables alone (polars releases the GIL, and many of its steps use one core): the results
+    # are those of running them one after another.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        # 二（二）2（2） — districts' adoptions
+        district_lines_f = side.submit(district.forwarded_adoptions, a_in, rules)
+        people_f = side.submit(people_counts, items_in, a_in)
+        # 二（二）1 — departments
+        dep = adoption.shared_items(
+            a_in.select(adoption.DEPARTMENT_COLUMNS), p.shares, pl.col("kind") == "department"
+        )
+        level_counts = department.level_counts(a_in, units)
+        counts_f = side.submit(
+            count_table, items_in, a_in, awards_in, p.ledger, units, w, level_counts
+        )
+        count_tasks = department.count_tasks(level_counts, units, rules)
+        research = department.research_counts(items_in, units)
+        # 二（二）2 — districts
+        submitted = district.submission_counts(items_in, units)
+        adoption_lines = [
+            adoption.adoption_points(dep, rules),
+            adoption.instruction_bonus(dep, rules),
+        ]
+        district_lines = district_lines_f.result()
+        unscored_f = side.submit(
+            unscored_adoption_warnings, a_in, [*adoption_lines, *district_lines], rules
+        )
+        parts = [
+            *adoption_lines,
+            department.unadopted(items_in, a_in, units, rules),
+            department.awards(awards_in, p.shares, rules),
+            department.count_task_extras(count_tasks, w, rules),
+            department.count_task_shortfall(count_tasks, w, rules),
+            department.missed_commissions(missed, rules),
+            department.research_article(research, w, rules),
+            *district_lines,
+            district.submission_task(submitted, w, rules),
+            district.district_commissions(missed, rules),
+        ]
+        lines = pl.concat([_with_step_codes(part) for part in parts])
+        # the parts live on in `lines` until it is sorted; the department adoptions with their
+        # shares are not needed again: freed here, a large ledger's peak memory is lower
+        del parts, adoption_lines, district_lines, dep
+        lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie", "_sk")
+        totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
 
-    # 四 — what the totals lead to
-    counts = count_table(items_in, a_in, awards_in, p.ledger, units, w, level_counts)
-    unit_scores = unit_outcomes(totals, units, count_tasks, research, counts, rules)
-    tasks = tasks_table(count_tasks, research, submitted, units, w, rules)
-    people, monthly = people_tables(p.ledger, items_in, a_in, lines, w, rules)
+        # 四 — what the totals lead to
+        counts = counts_f.result()
+        unit_scores = unit_outcomes(totals, units, count_tasks, research, counts, rules)
+        tasks = tasks_table(count_tasks, research, submitted, units, w, rules)
+        people, monthly = people_tables(
+            p.ledger, items_in, a_in, lines, w, rules, people_f.result()
+        )
+        unscored = unscored_f.result()
 
     problems = pl.concat(
         [p.ledger.problems, p.warnings, _district_award_warnings(awards_in), unscored]
