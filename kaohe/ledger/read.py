@@ -146,6 +146,8 @@ class _Read:
     notes: list[Problem] = field(default_factory=list)
     # sheets whose file holds no "#" at all (no Excel error value to look for)
     without_hash: set[str] = field(default_factory=set)
+    # sheets whose every cell was stripped of surrounding blanks as it was read
+    stripped: set[str] = field(default_factory=set)
 
 
 def read_ledger(path: str | Path, rules: Rules) -> Ledger:
@@ -213,7 +215,9 @@ def _read_folder(folder: Path) -> _Read:
         unreadable = []  # every file that cannot be read is named, not only the first
         for sheet, f in chosen.items():
             try:
-                read.frames[sheet] = _read_csv(f)
+                read.frames[sheet], stripped = _read_csv(f)
+                if stripped:
+                    read.stripped.add(sheet)
             except LedgerError as err:
                 unreadable.append(err.problems)
         if unreadable:
@@ -259,15 +263,23 @@ def _utf8(path: Path) -> bool:
     return True
 
 
-def _read_csv(f: Path) -> pl.DataFrame:
-    """One CSV file as a frame of text; a file that cannot be read as one is a LedgerError."""
+def _read_csv(f: Path) -> tuple[pl.DataFrame, bool]:
+    """One CSV file as a frame of text, and whether its cells are already stripped of
+    surrounding blanks; a file that cannot be read as one is a LedgerError.
+
+    A file polars reads as it is is stripped while it is read (a streaming scan: the text of
+    a large file is never held twice, as read and as stripped)."""
     shown = _shown_name(f.name)
+    stripped = False
     try:
-        # polars takes a path as UTF-8 text: a name that is not (GBK bytes) is read here
-        src = f if _utf8(f) else f.read_bytes()
-        frame = pl.read_csv(src, infer_schema=False, raise_if_empty=False)
+        if _utf8(f):
+            scan = pl.scan_csv(f, infer_schema=False, raise_if_empty=False)
+            frame = scan.select(pl.all().str.strip_chars()).collect(engine="streaming")
+            stripped = True
+        else:  # polars takes a path as UTF-8 text: a name that is not (GBK bytes) is read here
+            frame = pl.read_csv(f.read_bytes(), infer_schema=False, raise_if_empty=False)
     except pl.exceptions.PolarsError:
-        frame = _read_awkward_csv(f, shown)
+        frame, stripped = _read_awkward_csv(f, shown), False
     except OSError:
         raise _file_error(
             f,
@@ -275,7 +287,7 @@ def _read_csv(f: Path) -> pl.DataFrame:
             "请关闭占用它的程序后重试，或检查文件权限",
         ) from None
     _check_separator(frame, f, shown)
-    return frame
+    return frame, stripped
 
 
 def _read_awkward_csv(f: Path, shown: str) -> pl.DataFrame:
@@ -855,6 +867,7 @@ class _Sheet:
         first_row: int,
         marks: pl.DataFrame | None = None,
         look_for_errors: bool = True,
+        stripped: bool = False,
     ) -> None:
         self.name = name
         self.spec = SHEETS[name]
@@ -876,8 +889,13 @@ class _Sheet:
         self.rows_read = frame.height
         by_header, extra, twice = self._columns(frame)
         self.missing = [h for h in self.spec if h not in by_header]
+
+        def text(column: str) -> pl.Expr:
+            c = pl.col(column).cast(pl.String)
+            return c if stripped else c.str.strip_chars()
+
         cells = [
-            pl.col(by_header[h]).cast(pl.String).str.strip_chars().alias(h)
+            text(by_header[h]).alias(h)
             if h in by_header
             else pl.lit(None, dtype=pl.String).alias(h)
             for h in self.spec
@@ -2103,6 +2121,7 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
             read.first_rows.get(name, 2),
             read.marks.get(name),
             name not in read.without_hash,
+            name in read.stripped,
         )
         for name in SHEETS
     }
