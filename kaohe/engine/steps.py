@@ -358,7 +358,9 @@ def _score(p: _Ledger, as_of: date | None) -> Scores:
         # the parts live on in `lines` until it is sorted; the department adoptions with their
         # shares are not needed again: freed here, a large ledger's peak memory is lower
         del parts, adoption_lines, district_lines, dep
-        lines = lines.sort(_line_order(lines, units, rules)).drop("ck", "tie", "_sk")
+        # sorted by one integer key; the columns that only make the key are not carried along
+        order = lines.select(_line_order(lines, units, rules).arg_sort()).to_series()
+        lines = lines.drop("ck", "tie", "_sk")[order]
         totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
 
         # 四 — what the totals lead to
