@@ -358,18 +358,21 @@ def _score(p: _Ledger, as_of: date | None) -> Scores:
         # the parts live on in `lines` until it is sorted; the department adoptions with their
         # shares are not needed again: freed here, a large ledger's peak memory is lower
         del parts, adoption_lines, district_lines, dep
+        # the people's table sums the lines' integer points per item (no order needed): made
+        # in the second thread while the lines are sorted
+        people_f = side.submit(
+            people_tables, p.ledger, items_in, a_in, lines, w, rules, people_f.result()
+        )
+        totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
         # sorted by one integer key; the columns that only make the key are not carried along
         order = lines.select(_line_order(lines, units, rules).arg_sort()).to_series()
         lines = lines.drop("ck", "tie", "_sk")[order]
-        totals = lines.group_by("unit").agg(pl.col("points_u").sum().alias("total_u"))
 
         # 四 — what the totals lead to
         counts = counts_f.result()
         unit_scores = unit_outcomes(totals, units, count_tasks, research, counts, rules)
         tasks = tasks_table(count_tasks, research, submitted, units, w, rules)
-        people, monthly = people_tables(
-            p.ledger, items_in, a_in, lines, w, rules, people_f.result()
-        )
+        people, monthly = people_f.result()
         unscored = unscored_f.result()
 
     problems = pl.concat(

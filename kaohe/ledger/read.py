@@ -1265,24 +1265,29 @@ def _positions(column: pl.Series, values: pl.Series) -> pl.Series:
 
 
 def _join_back(frame: pl.DataFrame, keys: list[str], table: pl.DataFrame) -> pl.DataFrame:
-    """Add the columns of `table` (unique on `keys`) to `frame`, matching on `keys`.
+    """Add the columns of `table` (unique on `keys`) to `frame`, matching on `keys`."""
+    return frame.with_columns(_matched(frame.select(keys), table).get_columns())
 
-    Only the key columns take part in the join, so the wide frame is never gathered. A table
+
+def _matched(wanted: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """The other columns of `table` (unique on the columns of `wanted`) for each row of
+    `wanted`, in its order (nulls where it has no match).
+
+    Only the key columns take part in the join, so a wide frame is never gathered. A table
     whose one text key is sorted (ids numbered in order, the usual case) is searched instead
     of joined: each row's place found by binary search, and kept where the key there is its.
     """
-    if len(keys) == 1 and table.height and frame.height:
+    keys = wanted.columns
+    if len(keys) == 1 and table.height and wanted.height:
         ids = table[keys[0]]
         if ids.dtype == pl.String and ids.null_count() == 0 and ids.is_sorted():
-            wanted = frame[keys[0]]
-            at = ids.search_sorted(wanted, side="left").clip(0, ids.len() - 1)
-            found = (ids.gather(at) == wanted).fill_null(False)
+            values = wanted[keys[0]]
+            at = ids.search_sorted(values, side="left").clip(0, ids.len() - 1)
+            found = (ids.gather(at) == values).fill_null(False)
             at = pl.select(pl.when(found).then(at)).to_series()
-            return frame.with_columns(table.drop(keys)[at].get_columns())
-    mapped = frame.select(keys).join(
-        table, on=keys, how="left", nulls_equal=True, maintain_order="left"
-    )
-    return frame.with_columns(mapped.drop(keys).get_columns())
+            return table.drop(keys)[at]
+    mapped = wanted.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return mapped.drop(keys)
 
 
 def _per_value(frame: pl.DataFrame, column: str, expr: pl.Expr, out: str) -> pl.DataFrame:
@@ -1523,15 +1528,25 @@ class _Checker:
         )
         return frame
 
-    def known_item(self, sheet: _Sheet, frame: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    def known_item(
+        self,
+        sheet: _Sheet,
+        frame: pl.DataFrame,
+        items: pl.DataFrame,
+        matched: pl.DataFrame | None = None,
+    ) -> pl.DataFrame:
         """Join the item's row and submission date (`_item_row`, `_item_submitted`).
 
-        A 信息编号 that 报送 does not have is an error.
+        A 信息编号 that 报送 does not have is an error. `matched`: `_matched` of the frame's
+        信息编号 in `items`, when already found.
         """
         every_item = items
-        if frame.height * 4 < items.height:  # a small sheet: join only the items it names
-            items = items.filter(pl.col("信息编号").is_in(frame["信息编号"].drop_nulls().implode()))
-        frame = _join_back(frame, ["信息编号"], items)
+        if matched is None:
+            if frame.height * 4 < items.height:  # a small sheet: join only the items it names
+                names = frame["信息编号"].drop_nulls().implode()
+                items = items.filter(pl.col("信息编号").is_in(names))
+            matched = _matched(frame.select("信息编号"), items)
+        frame = frame.with_columns(matched.get_columns())
         if not self.items_known:
             return frame
         unknown = frame.filter(pl.col("信息编号").is_not_null() & pl.col("_item_row").is_null())
@@ -1774,9 +1789,16 @@ class _Checker:
         f = self.yes_no(sheet, f, "领导批示", "_instruction")
         return self.dates(sheet, f, "录用日期", "_adopted", "录用日期")
 
-    def adoptions(self, sheet: _Sheet, cells: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
-        """The checks of 录用 against 报送 (on the frame of `adoption_cells`), and duplicates."""
-        f = self.known_item(sheet, cells, items)
+    def adoptions(
+        self,
+        sheet: _Sheet,
+        cells: pl.DataFrame,
+        items: pl.DataFrame,
+        matched: pl.DataFrame | None = None,
+    ) -> pl.DataFrame:
+        """The checks of 录用 against 报送 (on the frame of `adoption_cells`), and duplicates.
+        `matched`: each row's item in `items` (`_matched`), when already found."""
+        f = self.known_item(sheet, cells, items, matched)
         sheet.flag(
             f,
             pl.col("_adopted") < pl.col("_item_submitted"),
@@ -2112,68 +2134,82 @@ def parse_ledger(
 
 def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
     check = _Checker(rules)
-    # each sheet's text frame is handed over (popped), so that it is freed once its sheet is
-    # built: the stripped copy replaces it, and a large ledger never holds both of every sheet
-    s = {
-        name: _Sheet(
-            name,
-            read.frames.pop(name, None),
-            read.first_rows.get(name, 2),
-            read.marks.get(name),
-            name not in read.without_hash,
-            name in read.stripped,
-        )
-        for name in SHEETS
-    }
-    for note in read.notes:
-        s[note.sheet].notes.append(note)
-    # a sheet named almost right (报送表 for 报送) is named once, as that sheet
-    misnamed: set[str] = set()
-    others = list(read.others)
-    for name in SHEETS:
-        if s[name].present:
-            continue
-        near = closest(name, [_sheet_name(o.removesuffix(read.suffix)) for o in others])
-        written = next(
-            (o for o in others if _sheet_name(o.removesuffix(read.suffix)) == near), None
-        )
-        if written is not None:
-            others.remove(written)
-            misnamed.add(name)
-            s[name].notes.append(_misnamed_sheet(name, written, read, name in REQUIRED_SHEETS))
-        elif name in REQUIRED_SHEETS:
-            s[name].notes.append(
-                Problem(
-                    "error",
-                    name,
-                    None,
-                    None,
-                    None,
-                    f"缺少工作表“{name}”",
-                    f"请在台账中加上“{name}”工作表（或 {name}.csv 文件）",
-                )
-            )
-    # without the ids of 报送 (named once above), no row elsewhere is said to name an unknown item
-    check.items_known = s["报送"].present and "信息编号" not in s["报送"].missing
-    commissions_known = not (
-        "约稿" in misnamed or (s["约稿"].present and "约稿编号" in s["约稿"].missing)
-    )
-
     # the checks of 录用 that need nothing from 报送 run in a second thread beside everything
     # else, up to the checks of 录用 against 报送 (polars releases the GIL, and many of its
     # steps use one core). Meanwhile only that thread touches the 录用 sheet, so its problems
     # come in the same order as ever.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        adoption_cells = pool.submit(check.adoption_cells, s["录用"])
+        # each sheet's text frame is handed over (popped), so that it is freed once its sheet is
+        # built: the stripped copy replaces it, and a large ledger never holds both of every sheet
+        def sheet(name: str, notes: Sequence[Problem] = ()) -> _Sheet:
+            sh = _Sheet(
+                name,
+                read.frames.pop(name, None),
+                read.first_rows.get(name, 2),
+                read.marks.get(name),
+                name not in read.without_hash,
+                name in read.stripped,
+            )
+            sh.notes.extend(notes)
+            return sh
+
+        # 录用 is built in the second thread, which goes on to check its cells (below); its notes
+        # are added there, in the same order
+        adoption_notes = [n for n in read.notes if n.sheet == "录用"]
+        later = {"录用"} if "录用" in read.frames else set()
+        adoption_sheet = pool.submit(sheet, "录用", adoption_notes) if later else None
+        s = {name: sheet(name) for name in SHEETS if name not in later}
+        for note in read.notes:
+            if note.sheet not in later:
+                s[note.sheet].notes.append(note)
+        # a sheet named almost right (报送表 for 报送) is named once, as that sheet
+        misnamed: set[str] = set()
+        others = list(read.others)
+        for name in SHEETS:
+            if name in later or s[name].present:
+                continue
+            near = closest(name, [_sheet_name(o.removesuffix(read.suffix)) for o in others])
+            written = next(
+                (o for o in others if _sheet_name(o.removesuffix(read.suffix)) == near), None
+            )
+            if written is not None:
+                others.remove(written)
+                misnamed.add(name)
+                s[name].notes.append(_misnamed_sheet(name, written, read, name in REQUIRED_SHEETS))
+            elif name in REQUIRED_SHEETS:
+                s[name].notes.append(
+                    Problem(
+                        "error",
+                        name,
+                        None,
+                        None,
+                        None,
+                        f"缺少工作表“{name}”",
+                        f"请在台账中加上“{name}”工作表（或 {name}.csv 文件）",
+                    )
+                )
+        # without the ids of 报送 (named once above), no row elsewhere is said to name an
+        # unknown item
+        check.items_known = s["报送"].present and "信息编号" not in s["报送"].missing
+        commissions_known = not (
+            "约稿" in misnamed or (s["约稿"].present and "约稿编号" in s["约稿"].missing)
+        )
+
+        adoption_cells = pool.submit(
+            lambda: check.adoption_cells(
+                adoption_sheet.result() if adoption_sheet is not None else s["录用"]
+            )
+        )
         items, contributors = check.items(s["报送"])
         # every 信息编号 of 报送 (its first row where repeated), for the other sheets to refer to
         known = items.filter(pl.col("_first")).select(
             "信息编号", _item_row="row", _item_submitted="_submitted"
         )
-        awards = check.awards(s["好信息"], known)
+        # 好信息, 月度计划 and 信息员 (no other sheet needs them) are checked in the second
+        # thread once it has checked the cells of 录用; only that thread touches those sheets
+        # until their results are taken
+        small = pool.submit(_check_small_sheets, check, s, known)
         commissions = check.commissions(s["约稿"])
-        plans = check.plans(s["月度计划"], known)
-        people = check.people(s["信息员"])
         # an item's 约稿编号 must name a commission of the 约稿 sheet
         commission_ids = commissions["约稿编号"].drop_nulls().unique()
         unknown = items.filter(
@@ -2208,8 +2244,17 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
             other_writers="_other_writers",
             commission_id="约稿编号",
         )
-        shares = _shares(clean_items, contributors)
-        adoptions = check.adoptions(s["录用"], adoption_cells.result(), known)
+        # the shares of 协作单位 (clean 报送 only) are made in the second thread too, beside the
+        # checks of 录用 against 报送
+        shares = pool.submit(_shares, clean_items, contributors)
+        # each adoption's item is found here while the second thread checks the cells of
+        # 录用 (the sheet's rows and their 信息编号 are those of its cells)
+        if adoption_sheet is not None:
+            s["录用"] = adoption_sheet.result()
+            s = {name: s[name] for name in SHEETS}  # in the order of SHEETS, as ever
+        matched = _matched(s["录用"].df.select("信息编号"), known)
+        adoptions = check.adoptions(s["录用"], adoption_cells.result(), known, matched)
+        awards, plans, people = small.result()
 
     adoption_table = _table(
         s["录用"],
@@ -2226,7 +2271,7 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
     )
     tables = {
         "items": clean_items,
-        "shares": shares,
+        "shares": shares.result(),
         "adoptions": adoption_table.drop("_item_row"),
         "awards": _table(
             s["好信息"], awards, AWARDS, item_id="信息编号", award="_award", awarded="_awarded"
@@ -2280,6 +2325,17 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
         fingerprint=read.fingerprint,
         rows_read={name: sh.rows_read for name, sh in s.items()},
         adoption_items=_item_positions(clean_items["row"], adoption_table["_item_row"]),
+    )
+
+
+def _check_small_sheets(
+    check: _Checker, s: dict[str, _Sheet], known: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The checks of 好信息, 月度计划 and 信息员, in this order."""
+    return (
+        check.awards(s["好信息"], known),
+        check.plans(s["月度计划"], known),
+        check.people(s["信息员"]),
     )
 
 
