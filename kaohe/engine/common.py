@@ -77,6 +77,37 @@ def fmt_points(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr % SCALE == 0).then(whole).otherwise(frac)
 
 
+def per_key(df: pl.DataFrame, keys: list[pl.Expr], expr: pl.Expr) -> pl.Series:
+    """`expr` for each row of df, computed once per distinct combination of `keys` and
+    gathered: `keys` are integer expressions of df that together fix the value of `expr` (a
+    text built from a publication, a form and a count is formatted a few dozen times, not
+    once per line). Exact: the keys combine into one integer (a null is a value of its own);
+    keys too wide to combine compute `expr` on every row."""
+    codes = df.select(k.cast(pl.Int64).alias(f"_k{i}") for i, k in enumerate(keys))
+    if df.height == 0:
+        return df.select(expr).to_series()
+    low = codes.min().row(0)
+    high = codes.max().row(0)
+    combined, size = pl.lit(0, dtype=pl.Int64), 1
+    for i, (lo, hi) in enumerate(zip(low, high, strict=True)):
+        lo, hi = lo or 0, hi or 0
+        span = hi - lo + 2  # the values, and null
+        if size * span >= 2**62:
+            return df.select(expr).to_series()
+        code = (pl.col(f"_k{i}") - lo).fill_null(span - 1)
+        combined, size = combined * span + code, size * span
+    key = codes.select(combined.alias("_key")).to_series()
+    first = key.arg_unique()  # the first row of each combination
+    values = df[first].select(expr).to_series()
+    at = key.to_frame().join(
+        key.gather(first).to_frame().with_row_index("_at"),
+        on="_key",
+        how="left",
+        maintain_order="left",
+    )["_at"]
+    return values.gather(at)
+
+
 def make_lines(df: pl.DataFrame, **cols: pl.Expr) -> pl.DataFrame:
     """Score lines from df: the LINE_SCHEMA columns, in order and type, each taken from
     `cols`, else from df's column of that name, else null."""

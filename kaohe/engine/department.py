@@ -24,6 +24,7 @@ from kaohe.engine.common import (
     count_per_unit,
     fmt_points,
     make_lines,
+    per_key,
     pts,
 )
 from kaohe.rules.models import SCALE, Rules, to_units
@@ -67,15 +68,22 @@ def unadopted(
         date=pl.col("submitted"),
         share=pl.lit(1.0),
         points_u=pl.col("_pts"),
-        explanation=pl.when(pl.col("_pts") == each)
-        .then(pl.format("报送未录用，计{}分", fmt_points(pl.lit(each))))
-        .when(pl.col("_pts") > 0)
-        .then(pl.format("报送未录用，计{}分（达到上限）", fmt_points(pl.col("_pts"))))
-        .otherwise(
-            pl.format(
-                "报送未录用，未录用信息累计已达上限{}分（基本任务分的{}%），本条不计分",
-                fmt_points(pl.col("cap_u")),
-                pl.lit(str(cap_share * 100).rstrip("0").rstrip(".")),
+        # the text depends on the points and the cap only: formatted once per pair of them
+        explanation=pl.lit(
+            per_key(
+                un,
+                [pl.col("_pts"), pl.col("cap_u")],
+                pl.when(pl.col("_pts") == each)
+                .then(pl.format("报送未录用，计{}分", fmt_points(pl.lit(each))))
+                .when(pl.col("_pts") > 0)
+                .then(pl.format("报送未录用，计{}分（达到上限）", fmt_points(pl.col("_pts"))))
+                .otherwise(
+                    pl.format(
+                        "报送未录用，未录用信息累计已达上限{}分（基本任务分的{}%），本条不计分",
+                        fmt_points(pl.col("cap_u")),
+                        pl.lit(str(cap_share * 100).rstrip("0").rstrip(".")),
+                    )
+                ),
             )
         ),
     )

@@ -18,6 +18,7 @@ from kaohe.engine.common import (
     count_per_unit,
     fmt_points,
     make_lines,
+    per_key,
     pts,
 )
 from kaohe.rules.models import SCALE, Rules
@@ -147,11 +148,16 @@ def forwarded_adoptions(a_in: pl.DataFrame, rules: Rules) -> list[pl.DataFrame]:
         )
 
     points = forwarded_points(False)
-    adoption = lines(
+    # the text depends on the publication, the form, the examples and the multiplier only:
+    # formatted once per combination of them
+    text = per_key(
         da,
-        "district_adoption",
-        "d_rule",
-        points,
+        [
+            pl.col("publication_id"),
+            pl.col("form").cast(pl.Categorical).to_physical(),
+            pl.col("examples"),
+            pl.col("d_mult_u"),
+        ],
         pl.format(
             "经市局办公室转报，被{}{}采用（{}，按{}计）{}，{}分",
             pl.col("pub_agency"),
@@ -162,6 +168,7 @@ def forwarded_adoptions(a_in: pl.DataFrame, rules: Rules) -> list[pl.DataFrame]:
             fmt_points(points),
         ),
     )
+    adoption = lines(da, "district_adoption", "d_rule", points, pl.lit(text))
     bonus = pl.col("d_instr_u") * pl.col("d_mult_u") // SCALE
     instruction = lines(
         da.filter(pl.col("instruction") & (pl.col("d_instr_u") > 0)),

@@ -2244,9 +2244,7 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
             other_writers="_other_writers",
             commission_id="约稿编号",
         )
-        # the shares of 协作单位 (clean 报送 only) are made in the second thread too, beside the
-        # checks of 录用 against 报送
-        shares = pool.submit(_shares, clean_items, contributors)
+        shares = _shares(clean_items, contributors)
         # each adoption's item is found here while the second thread checks the cells of
         # 录用 (the sheet's rows and their 信息编号 are those of its cells)
         if adoption_sheet is not None:
@@ -2271,7 +2269,7 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
     )
     tables = {
         "items": clean_items,
-        "shares": shares.result(),
+        "shares": shares,
         "adoptions": adoption_table.drop("_item_row"),
         "awards": _table(
             s["好信息"], awards, AWARDS, item_id="信息编号", award="_award", awarded="_awarded"
