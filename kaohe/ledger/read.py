@@ -1271,23 +1271,12 @@ def _join_back(frame: pl.DataFrame, keys: list[str], table: pl.DataFrame) -> pl.
 
 def _matched(wanted: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     """The other columns of `table` (unique on the columns of `wanted`) for each row of
-    `wanted`, in its order (nulls where it has no match).
-
-    Only the key columns take part in the join, so a wide frame is never gathered. A table
-    whose one text key is sorted (ids numbered in order, the usual case) is searched instead
-    of joined: each row's place found by binary search, and kept where the key there is its.
-    """
-    keys = wanted.columns
-    if len(keys) == 1 and table.height and wanted.height:
-        ids = table[keys[0]]
-        if ids.dtype == pl.String and ids.null_count() == 0 and ids.is_sorted():
-            values = wanted[keys[0]]
-            at = ids.search_sorted(values, side="left").clip(0, ids.len() - 1)
-            found = (ids.gather(at) == values).fill_null(False)
-            at = pl.select(pl.when(found).then(at)).to_series()
-            return table.drop(keys)[at]
-    mapped = wanted.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
-    return mapped.drop(keys)
+    `wanted`, in its order (nulls where it has no match). Only the key columns take part in
+    the join, so a wide frame is never gathered."""
+    mapped = wanted.join(
+        table, on=wanted.columns, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return mapped.drop(wanted.columns)
 
 
 def _per_value(frame: pl.DataFrame, column: str, expr: pl.Expr, out: str) -> pl.DataFrame:
