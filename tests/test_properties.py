@@ -198,3 +198,50 @@ def test_text_per_key_equals_text_per_row(rows: list[tuple[Any, Any, Any]]) -> N
     text = pl.format("{}/{}/{}", *(pl.col(c).cast(pl.String).fill_null("∅") for c in "abc"))
     keys = [pl.col("a"), pl.col("b"), pl.col("c")]
     assert per_key(df, keys, text).to_list() == df.select(text).to_series().to_list()
+
+
+_CELLS = st.one_of(st.none(), st.sampled_from(["局本级", "柯桥区人社局", "简讯", "", "x"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_CELLS, _CELLS, _CELLS), max_size=40),
+    st.booleans(),
+)
+def test_reader_lookup_equals_lookup_per_row(
+    rows: list[tuple[Any, Any, Any]], collide: bool
+) -> None:
+    """The reader's `_lookup` (a function of name cells computed once per distinct combination
+    and given back to every row) gives every row what the function gives on that row: by the
+    64-bit hash of the row's cells, or, when two combinations share a hash (forced here), by
+    integer codes; a result equal to a key cell shares that column."""
+    from unittest import mock
+
+    from kaohe.ledger.read import _lookup
+
+    df = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String, "c": pl.String}, orient="row")
+
+    def fn(a: str | None, b: str | None, c: str | None) -> tuple[Any, ...]:
+        joined = None if a is None and c is None else f"{a}|{c}"
+        return a, joined, None if b is None else len(b), None
+
+    out = {"same": pl.String, "joined": pl.String, "n": pl.Int64, "none": pl.String}
+    expected = pl.DataFrame([fn(*r) for r in rows], schema=out, orient="row")
+    if collide:  # every row the same hash: only the fallback can tell them apart
+        constant = lambda self, *a, **k: pl.Series(  # noqa: E731
+            [0] * self.height, dtype=pl.UInt64
+        )
+        with mock.patch.object(pl.DataFrame, "hash_rows", constant):
+            got = _lookup(df, ["a", "b", "c"], fn, out)
+    else:
+        got = _lookup(df, ["a", "b", "c"], fn, out)
+    assert got.select(list(out)).equals(expected)
+    assert got.select("a", "b", "c").equals(df)
+    single = _lookup(
+        df,
+        ["b"],
+        lambda b: (b, None if b is None else b + "!"),
+        {"same": pl.String, "bang": pl.String},
+    )
+    assert single["same"].to_list() == df["b"].to_list()
+    assert single["bang"].to_list() == [None if b is None else b + "!" for b in df["b"]]

@@ -1215,35 +1215,50 @@ def _lookup(
 ) -> pl.DataFrame:
     """Compute `fn` once per distinct combination of `keys` and add its results to every row.
 
-    Each key column becomes integer codes (the positions of its values among its distinct
-    values); several keys combine into one integer per row, so finding the distinct
-    combinations and handing each row its results work on one integer column.
+    The distinct combinations are found once (comparing the texts); each row then finds its
+    combination by one 64-bit hash of its key cells, exact when no two combinations share a
+    hash (checked; otherwise each key becomes integer codes, combined into one integer).
     """
-    if len(keys) == 1:
-        distinct = frame.select(pl.col(keys[0]).unique(maintain_order=True))
-        index = _positions(frame[keys[0]], distinct[keys[0]])
-    else:
-        combined, size = pl.repeat(0, frame.height, dtype=pl.Int64, eager=True), 1
-        for k in keys:
-            values = frame[k].unique(maintain_order=True)
-            if size * len(values) >= 2**62:  # too many to combine: renumber those that occur
-                occurring = combined.unique(maintain_order=True)
-                combined, size = _positions(combined, occurring), len(occurring)
-            combined = combined * len(values) + _positions(frame[k], values)
-            size *= len(values)
-        first = combined.arg_unique()  # the first row of each combination
-        distinct = frame.select(pl.col(keys).gather(first))
-        index = _positions(combined, combined.gather(first))
+    distinct = frame.select(keys).unique(maintain_order=True)
+    index = _row_positions(frame.select(keys), distinct)
     results = [fn(*row) for row in distinct.iter_rows()]
     table = pl.DataFrame(results, schema=out, orient="row")
-    return frame.with_columns(
-        # a result that is null for every combination (a hint, when all names are known)
-        # needs no gather
-        pl.repeat(None, frame.height, dtype=c.dtype, eager=True).alias(c.name)
-        if c.null_count() == c.len()
-        else c.gather(index)
-        for c in table.get_columns()
-    )
+    return frame.with_columns(_spread(c, index, distinct, frame) for c in table.get_columns())
+
+
+def _row_positions(rows: pl.DataFrame, distinct: pl.DataFrame) -> pl.Series:
+    """For each row of `rows`, the position of its values among the rows of `distinct` (the
+    distinct rows of `rows`, nulls included)."""
+    if rows.width == 1:
+        return _positions(rows.to_series(), distinct.to_series())
+    hashes = distinct.hash_rows()
+    if hashes.n_unique() == distinct.height:
+        return _positions(rows.hash_rows(), hashes)
+    combined, size = pl.repeat(0, rows.height, dtype=pl.Int64, eager=True), 1
+    for k in rows.columns:
+        values = distinct[k].unique(maintain_order=True)
+        if size * len(values) >= 2**62:  # too many to combine: renumber those that occur
+            occurring = combined.unique(maintain_order=True)
+            combined, size = _positions(combined, occurring), len(occurring)
+        combined = combined * len(values) + _positions(rows[k], values)
+        size *= len(values)
+    first = combined.arg_unique()  # the first row of each combination, in `distinct`'s order
+    return _positions(combined, combined.gather(first))
+
+
+def _spread(
+    result: pl.Series, index: pl.Series, distinct: pl.DataFrame, frame: pl.DataFrame
+) -> pl.Series:
+    """One result per distinct combination (`result`, in `distinct`'s order) given to every row
+    of `frame` (`index`: each row's combination)."""
+    if result.null_count() == result.len():  # (a hint, when all names are known)
+        return pl.repeat(None, frame.height, dtype=result.dtype, eager=True).alias(result.name)
+    for k in distinct.columns:
+        # the result is the key cell itself (a name already written as the roster spells
+        # it): the key column is shared, not copied row by row
+        if distinct[k].dtype == result.dtype and distinct[k].eq_missing(result).all():
+            return frame[k].alias(result.name)
+    return result.gather(index)
 
 
 def _positions(column: pl.Series, values: pl.Series) -> pl.Series:
@@ -2194,9 +2209,11 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
         known = items.filter(pl.col("_first")).select(
             "信息编号", _item_row="row", _item_submitted="_submitted"
         )
-        # 好信息, 月度计划 and 信息员 (no other sheet needs them) are checked in the second
-        # thread once it has checked the cells of 录用; only that thread touches those sheets
+        # the second thread, once it has checked the cells of 录用, finds each adoption's item
+        # (the sheet's rows and their 信息编号 are those of its cells), then checks 好信息,
+        # 月度计划 and 信息员 (no other sheet needs them); only that thread touches those sheets
         # until their results are taken
+        matched_f = pool.submit(lambda: _matched(adoption_cells.result()[["信息编号"]], known))
         small = pool.submit(_check_small_sheets, check, s, known)
         commissions = check.commissions(s["约稿"])
         # an item's 约稿编号 must name a commission of the 约稿 sheet
@@ -2234,13 +2251,10 @@ def _parse(read: _Read, rules: Rules, source: str) -> Ledger:
             commission_id="约稿编号",
         )
         shares = _shares(clean_items, contributors)
-        # each adoption's item is found here while the second thread checks the cells of
-        # 录用 (the sheet's rows and their 信息编号 are those of its cells)
         if adoption_sheet is not None:
             s["录用"] = adoption_sheet.result()
             s = {name: s[name] for name in SHEETS}  # in the order of SHEETS, as ever
-        matched = _matched(s["录用"].df.select("信息编号"), known)
-        adoptions = check.adoptions(s["录用"], adoption_cells.result(), known, matched)
+        adoptions = check.adoptions(s["录用"], adoption_cells.result(), known, matched_f.result())
         awards, plans, people = small.result()
 
     adoption_table = _table(
