@@ -137,6 +137,10 @@ def main() -> None:
         "score_seconds_median": round(s, 3),
         "of_which_read_and_check_seconds": round(rd, 3),
         "ratio_score_to_floor": round(s / f, 2),
+        # each interleaved pair's own ratio: how much the machine's noise moves the figure
+        "ratios_per_run": [
+            round(b["seconds"] / a["seconds"], 2) for a, b in zip(floors, scores, strict=True)
+        ],
         "score_peak_rss_mb": round(peak),
         "floor_peak_rss_mb": round(max(r["peak_rss_mb"] for r in floors)),
         "target": "score <= 3 x floor, peak < 4096 MB",
