@@ -227,11 +227,12 @@ def test_reader_lookup_equals_lookup_per_row(
 
     out = {"same": pl.String, "joined": pl.String, "n": pl.Int64, "none": pl.String}
     expected = pl.DataFrame([fn(*r) for r in rows], schema=out, orient="row")
+
+    def one_hash(self: pl.DataFrame, *args: Any, **kwargs: Any) -> pl.Series:
+        return pl.Series([0] * self.height, dtype=pl.UInt64)
+
     if collide:  # every row the same hash: only the fallback can tell them apart
-        constant = lambda self, *a, **k: pl.Series(  # noqa: E731
-            [0] * self.height, dtype=pl.UInt64
-        )
-        with mock.patch.object(pl.DataFrame, "hash_rows", constant):
+        with mock.patch.object(pl.DataFrame, "hash_rows", one_hash):
             got = _lookup(df, ["a", "b", "c"], fn, out)
     else:
         got = _lookup(df, ["a", "b", "c"], fn, out)

@@ -1219,8 +1219,9 @@ def _lookup(
     combination by one 64-bit hash of its key cells, exact when no two combinations share a
     hash (checked; otherwise each key becomes integer codes, combined into one integer).
     """
-    distinct = frame.select(keys).unique(maintain_order=True)
-    index = _row_positions(frame.select(keys), distinct)
+    rows = frame.select(keys)
+    distinct = rows.unique(maintain_order=True)
+    index = _row_positions(rows, distinct)
     results = [fn(*row) for row in distinct.iter_rows()]
     table = pl.DataFrame(results, schema=out, orient="row")
     return frame.with_columns(_spread(c, index, distinct, frame) for c in table.get_columns())
