@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kaohe.engine.common import fmt_points, items_with_units, make_lines, pts
+from kaohe.engine.common import as_codes, fmt_points, items_with_units, make_lines, pts
 from kaohe.engine.district import (
     FORWARDED_VALUE_SCHEMA,
     forwarded_multiplier,
@@ -161,7 +161,7 @@ def per_pair(df: pl.DataFrame, rules: Rules, expr: pl.Expr) -> pl.Series:
     publication_id and form): computed once per (publication, form) pair and gathered, so a
     text that depends on the pair only is built a few dozen times, not once per adoption."""
     grid, key = _grid(publication_table(rules))
-    return grid.select(expr).to_series().gather(df.select(key).to_series())
+    return as_codes(grid.select(expr).to_series()).gather(df.select(key).to_series())
 
 
 def valued_adoptions(
@@ -309,6 +309,7 @@ def share_lines(
             df[part]
             .select(pl.concat_str([pl.lit(explanation.gather(part)), share_note()]))
             .to_series()
+            .cast(explanation.dtype)  # as the others: Categorical codes from `per_pair`
         )
         explanation = explanation.scatter(part, noted)
     return make_lines(

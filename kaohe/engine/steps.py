@@ -99,7 +99,10 @@ SCORE_LINE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Scores:
-    """What scoring a ledger under a set of rules gives. All tables are polars DataFrames."""
+    """What scoring a ledger under a set of rules gives. All tables are polars DataFrames.
+
+    `score_lines` keeps its few distinct texts (`step`, `clause`, `rule`, `explanation`) as
+    Categorical columns (see `common.LINE_SCHEMA`); written to CSV or Excel they are text."""
 
     score_lines: pl.DataFrame
     unit_scores: pl.DataFrame

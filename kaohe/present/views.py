@@ -2223,6 +2223,7 @@ def unit_publications(ctx: Context, scores: Scores) -> pl.DataFrame:
         scores.score_lines.filter(pl.col("step").is_in(["adoption", "instruction"]))
         .with_columns(
             pl.col("rule")
+            .cast(pl.String)  # the engine's rule paths are Categorical
             .str.extract(r"^publications\.list\.(\d+)\.", 1)
             .cast(pl.Int64)
             .alias("publication_id")
