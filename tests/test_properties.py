@@ -200,6 +200,26 @@ def test_text_per_key_equals_text_per_row(rows: list[tuple[Any, Any, Any]]) -> N
     assert per_key(df, keys, text).to_list() == df.select(text).to_series().to_list()
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["B1", "B2", "B10", "A9", "B01"]), max_size=12), st.booleans())
+def test_item_key_is_the_rank_of_the_item_id(ids: list[str], in_order: bool) -> None:
+    """`ik`, the engine's item key, orders items as their ids do (equal ids in row order):
+    taken from the row's place when the ids are already in order, ranked otherwise."""
+    from types import SimpleNamespace
+
+    from kaohe.engine import items_with_units
+
+    if in_order:
+        ids = sorted(ids)
+    items = pl.DataFrame(
+        {"item_id": ids, "unit": ["局本级"] * len(ids), "kind": ["综合"] * len(ids)},
+        schema={"item_id": pl.String, "unit": pl.String, "kind": pl.String},
+    )
+    ik = items_with_units(SimpleNamespace(items=items), RULES)["ik"].to_list()  # type: ignore[arg-type]
+    ranked = sorted(range(len(ids)), key=lambda i: (ids[i], i))
+    assert ik == [ranked.index(i) for i in range(len(ids))]
+
+
 _CELLS = st.one_of(st.none(), st.sampled_from(["局本级", "柯桥区人社局", "简讯", "", "x"]))
 
 

@@ -170,8 +170,16 @@ def items_with_units(ledger: Ledger, rules: Rules) -> pl.DataFrame:
     item_id (joins and sorts on it are cheaper than on the text id, and order by it is order
     by item_id)."""
     kinds = {u.name: rules.group_by_name[u.group].kind for u in rules.units.roster}
+    ids = ledger.items["item_id"]
+    # ids numbered in order (the usual ledger): the rank is the row's place, no sort needed
+    # (an ordinal rank keeps equal ids in row order too)
+    ik = (
+        pl.int_range(pl.len(), dtype=pl.UInt32)
+        if ids.null_count() == 0 and ids.is_sorted()
+        else (pl.col("item_id").rank("ordinal") - 1).cast(pl.UInt32)
+    )
     return ledger.items.rename({"kind": "item_kind"}).with_columns(
-        (pl.col("item_id").rank("ordinal") - 1).cast(pl.UInt32).alias("ik"),
+        ik.alias("ik"),
         pl.col("unit").replace_strict(kinds, default=None, return_dtype=pl.String).alias("kind"),
     )
 
