@@ -660,6 +660,41 @@ def test_xlsx_and_csv_folder_read_the_same(rules: Rules, tmp_path: Path) -> None
     assert len(from_csv.fingerprint) == 64 and from_csv.fingerprint != from_xlsx.fingerprint
 
 
+def test_cells_with_surrounding_blanks_read_as_without_them(rules: Rules, tmp_path: Path) -> None:
+    """Every cell of the long sheets padded with blanks (spaces, a tab, a full-width space)
+    reads as the cell without them, from a CSV folder and a workbook: in the columns stripped
+    as a file is read and in those whose few distinct texts are looked at once each
+    (报送单位, 刊物, 录用日期…); a cell of blanks only is blank."""
+    pads = [(" ", "  "), ("\u3000", ""), ("\t", " "), ("", "\u3000")]
+    padded: dict[str, list[Row]] = {}
+    for name, rows in FILE_SHEETS.items():
+        if name not in ("报送", "录用"):
+            padded[name] = rows
+            continue
+        padded[name] = [
+            {
+                h: None if v is None else "{1}{0}{2}".format(v, *pads[(i + j) % 4])
+                for j, (h, v) in enumerate({h: row.get(h) for h in SHEETS[name]}.items())
+            }
+            for i, row in enumerate(rows)
+        ]
+    # an optional column of few values left blank, written as blanks only
+    padded["录用"][0]["录用方式"] = "  "
+    assert FILE_SHEETS["录用"][0].get("录用方式") is None
+    clean = read_ledger(_written(tmp_path / "clean", FILE_SHEETS), rules)
+    for path in (_written(tmp_path / "padded", padded), tmp_path / "padded.xlsx"):
+        if path.suffix == ".xlsx":
+            write_xlsx(path, padded)
+        ledger = read_ledger(path, rules)
+        for name, frame in tables(clean).items():
+            assert frame.equals(tables(ledger)[name]), (path.name, name)
+
+
+def _written(folder: Path, sheets: Mapping[str, list[Row]]) -> Path:
+    write_csv_folder(folder, sheets)
+    return folder
+
+
 def test_csv_folder_fingerprint_follows_the_files(rules: Rules, tmp_path: Path) -> None:
     folder = tmp_path / "台账"
     write_csv_folder(folder, FILE_SHEETS)

@@ -124,6 +124,15 @@ _READER_ERRORS = {
 _FULL_WIDTH = dict(zip("０１２３４５６７８９－／．：　", "0123456789-/.: ", strict=True))
 _SAVE_AS_CSV = "请在 Excel 中打开此文件，另存为“CSV UTF-8（逗号分隔）”"
 _SAVE_AS_XLSX = "请在 Excel 中打开它，“另存为”Excel 工作簿（*.xlsx）后再用"
+# Columns of the long sheets whose cells come from short lists (names, dates, codes): a year's
+# million rows hold a few hundred distinct texts. Their surrounding blanks are looked for
+# among the distinct texts (`_strip_few`) instead of stripped cell by cell.
+_FEW_VALUES = {
+    "报送": frozenset(
+        {"报送单位", "报送日期", "信息类别", "第一撰稿人", "其他撰稿人", "协作单位", "约稿编号"}
+    ),
+    "录用": frozenset({"录用单位", "刊物", "录用日期", "录用方式", "采纳数", "领导批示"}),
+}
 
 
 # ---- reading files -----------------------------------------------------------------------
@@ -146,7 +155,8 @@ class _Read:
     notes: list[Problem] = field(default_factory=list)
     # sheets whose file holds no "#" at all (no Excel error value to look for)
     without_hash: set[str] = field(default_factory=set)
-    # sheets whose every cell was stripped of surrounding blanks as it was read
+    # sheets whose cells were stripped of surrounding blanks as they were read, except in the
+    # columns named as the sheet's `_FEW_VALUES`
     stripped: set[str] = field(default_factory=set)
 
 
@@ -215,7 +225,7 @@ def _read_folder(folder: Path) -> _Read:
         unreadable = []  # every file that cannot be read is named, not only the first
         for sheet, f in chosen.items():
             try:
-                read.frames[sheet], stripped = _read_csv(f)
+                read.frames[sheet], stripped = _read_csv(f, _FEW_VALUES.get(sheet, frozenset()))
                 if stripped:
                     read.stripped.add(sheet)
             except LedgerError as err:
@@ -263,9 +273,10 @@ def _utf8(path: Path) -> bool:
     return True
 
 
-def _read_csv(f: Path) -> tuple[pl.DataFrame, bool]:
+def _read_csv(f: Path, few: frozenset[str] = frozenset()) -> tuple[pl.DataFrame, bool]:
     """One CSV file as a frame of text, and whether its cells are already stripped of
-    surrounding blanks; a file that cannot be read as one is a LedgerError.
+    surrounding blanks (but those of the columns named in `few`, see `_FEW_VALUES`); a file
+    that cannot be read as one is a LedgerError.
 
     A file polars reads as it is is stripped while it is read (a streaming scan: the text of
     a large file is never held twice, as read and as stripped)."""
@@ -274,7 +285,11 @@ def _read_csv(f: Path) -> tuple[pl.DataFrame, bool]:
     try:
         if _utf8(f):
             scan = pl.scan_csv(f, infer_schema=False, raise_if_empty=False)
-            frame = scan.select(pl.all().str.strip_chars()).collect(engine="streaming")
+            cells = [
+                pl.col(c) if c in few else pl.col(c).str.strip_chars()
+                for c in scan.collect_schema().names()
+            ]
+            frame = scan.select(cells).collect(engine="streaming")
             stripped = True
         else:  # polars takes a path as UTF-8 text: a name that is not (GBK bytes) is read here
             frame = pl.read_csv(f.read_bytes(), infer_schema=False, raise_if_empty=False)
@@ -848,6 +863,15 @@ def _text_frame(data: SheetInput, sheet: str) -> pl.DataFrame:
 # ---- one sheet under check ----------------------------------------------------------------
 
 
+def _strip_few(values: pl.Series, column: pl.Expr) -> pl.Expr:
+    """`column` stripped of surrounding blanks, where any of its distinct `values` has some: a
+    column of a few distinct texts is looked at once per text, and most columns have none."""
+    distinct = values.unique()
+    if (distinct == distinct.str.strip_chars()).all():
+        return column
+    return column.str.strip_chars()
+
+
 def _lit(value: str | pl.Expr | None) -> pl.Expr:
     if isinstance(value, pl.Expr):
         return value.cast(pl.String)
@@ -890,12 +914,18 @@ class _Sheet:
         by_header, extra, twice = self._columns(frame)
         self.missing = [h for h in self.spec if h not in by_header]
 
-        def text(column: str) -> pl.Expr:
+        few = _FEW_VALUES.get(name, frozenset())
+
+        def text(header: str, column: str) -> pl.Expr:
             c = pl.col(column).cast(pl.String)
-            return c if stripped else c.str.strip_chars()
+            if stripped and column not in few:  # stripped as it was read
+                return c
+            if header in few and frame[column].dtype == pl.String:
+                return _strip_few(frame[column], c)
+            return c.str.strip_chars()
 
         cells = [
-            text(by_header[h]).alias(h)
+            text(h, by_header[h]).alias(h)
             if h in by_header
             else pl.lit(None, dtype=pl.String).alias(h)
             for h in self.spec
