@@ -187,13 +187,18 @@ _KEY_VALUES = st.one_of(st.none(), st.integers(-3, 3), st.integers(-(2**40), 2**
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(_KEY_VALUES, _KEY_VALUES, _KEY_VALUES), max_size=40))
-def test_text_per_key_equals_text_per_row(rows: list[tuple[Any, Any, Any]]) -> None:
+@given(
+    st.lists(st.tuples(_KEY_VALUES, _KEY_VALUES, _KEY_VALUES), max_size=40),
+    st.integers(1, 40),
+)
+def test_text_per_key_equals_text_per_row(rows: list[tuple[Any, Any, Any]], times: int) -> None:
     """`per_key` (a text formatted once per combination of its keys) gives every row the text
     formatted on that row: nulls are values of their own, and keys too wide to combine (up to
-    2**41 apart) fall back to formatting every row."""
+    2**41 apart) fall back to formatting every row. Rows repeated `times` (shuffled): a frame
+    longer than its number of possible keys reads each row's text off a table of them."""
     from kaohe.engine.common import per_key
 
+    rows = random.Random(times).sample(rows * times, len(rows) * times)
     df = pl.DataFrame(rows, schema={"a": pl.Int64, "b": pl.Int64, "c": pl.Int64}, orient="row")
     text = pl.format("{}/{}/{}", *(pl.col(c).cast(pl.String).fill_null("∅") for c in "abc"))
     keys = [pl.col("a"), pl.col("b"), pl.col("c")]

@@ -104,6 +104,10 @@ def per_key(df: pl.DataFrame, keys: list[pl.Expr], expr: pl.Expr) -> pl.Series:
     key = codes.select(combined.alias("_key")).to_series()
     first = key.arg_unique()  # the first row of each combination
     values = as_codes(df[first].select(expr).to_series())
+    if size <= df.height:  # each row's combination read off a table of every possible key
+        table = pl.Series("_at", [None], dtype=pl.UInt32).extend_constant(None, size - 1)
+        table = table.scatter(key.gather(first), pl.int_range(first.len(), eager=True))
+        return values.gather(table.gather(key))
     at = key.to_frame().join(
         key.gather(first).to_frame().with_row_index("_at"),
         on="_key",

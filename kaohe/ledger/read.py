@@ -1247,14 +1247,23 @@ def _lookup(
 
     The distinct combinations are found once (comparing the texts); each row then finds its
     combination by one 64-bit hash of its key cells, exact when no two combinations share a
-    hash (checked; otherwise each key becomes integer codes, combined into one integer).
+    hash (checked; otherwise each key becomes integer codes, combined into one integer). When
+    every result is a key cell itself or null (names all written as the roster spells them),
+    no row needs to find its combination.
     """
     rows = frame.select(keys)
     distinct = rows.unique(maintain_order=True)
-    index = _row_positions(rows, distinct)
     results = [fn(*row) for row in distinct.iter_rows()]
     table = pl.DataFrame(results, schema=out, orient="row")
-    return frame.with_columns(_spread(c, index, distinct, frame) for c in table.get_columns())
+    index: pl.Series | None = None
+
+    def positions() -> pl.Series:
+        nonlocal index
+        if index is None:
+            index = _row_positions(rows, distinct)
+        return index
+
+    return frame.with_columns(_spread(c, positions, distinct, frame) for c in table.get_columns())
 
 
 def _row_positions(rows: pl.DataFrame, distinct: pl.DataFrame) -> pl.Series:
@@ -1278,10 +1287,13 @@ def _row_positions(rows: pl.DataFrame, distinct: pl.DataFrame) -> pl.Series:
 
 
 def _spread(
-    result: pl.Series, index: pl.Series, distinct: pl.DataFrame, frame: pl.DataFrame
+    result: pl.Series,
+    index: Callable[[], pl.Series],
+    distinct: pl.DataFrame,
+    frame: pl.DataFrame,
 ) -> pl.Series:
     """One result per distinct combination (`result`, in `distinct`'s order) given to every row
-    of `frame` (`index`: each row's combination)."""
+    of `frame` (`index()`: each row's combination, found only when a result needs it)."""
     if result.null_count() == result.len():  # (a hint, when all names are known)
         return pl.repeat(None, frame.height, dtype=result.dtype, eager=True).alias(result.name)
     for k in distinct.columns:
@@ -1289,7 +1301,7 @@ def _spread(
         # it): the key column is shared, not copied row by row
         if distinct[k].dtype == result.dtype and distinct[k].eq_missing(result).all():
             return frame[k].alias(result.name)
-    return result.gather(index)
+    return result.gather(index())
 
 
 def _positions(column: pl.Series, values: pl.Series) -> pl.Series:
