@@ -22,6 +22,7 @@ them. Full-width digits (２０２２－０３－０１, ３) are read where a d
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import os
@@ -1255,14 +1256,7 @@ def _lookup(
     distinct = rows.unique(maintain_order=True)
     results = [fn(*row) for row in distinct.iter_rows()]
     table = pl.DataFrame(results, schema=out, orient="row")
-    index: pl.Series | None = None
-
-    def positions() -> pl.Series:
-        nonlocal index
-        if index is None:
-            index = _row_positions(rows, distinct)
-        return index
-
+    positions = functools.cache(lambda: _row_positions(rows, distinct))
     return frame.with_columns(_spread(c, positions, distinct, frame) for c in table.get_columns())
 
 
