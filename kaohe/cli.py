@@ -954,9 +954,16 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def _interrupted(err: BaseException) -> NoReturn:
-    # a second Ctrl+C (or SIGTERM) while saying so would end in a traceback
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # a second Ctrl+C (or SIGTERM) while saying so would end in a traceback; one Ctrl+C can
+    # also arrive twice (polars reports it from a query it cancels, and Python's own handler
+    # again, at the next line): until the signals are ignored, a repeat is the same one
+    while True:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            break
+        except KeyboardInterrupt:
+            continue
     cause = err if isinstance(err, KeyboardInterrupt) else err.__cause__
     if isinstance(cause, Terminated):
         err_console.print(Text("已中止：收到终止信号（SIGTERM）。"))

@@ -439,6 +439,37 @@ def test_an_interrupted_command_says_so_and_exits_128_plus_the_signal(
     assert not (out / "unit_scores.csv").exists()
 
 
+def test_one_ctrl_c_reported_twice_still_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """polars reports a Ctrl+C from the query it cancels and Python's handler reports the same
+    signal again at the next line: a second KeyboardInterrupt while the signals are being set
+    to be ignored is the same Ctrl+C, not a crash (the process used to end as -SIGINT)."""
+    real = signal.signal
+    calls: list[int] = []
+
+    def once_interrupted(sig: int, handler: object) -> object:
+        calls.append(sig)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real(sig, handler)  # type: ignore[arg-type]
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(cli.signal, "signal", once_interrupted)
+    try:
+        try:
+            cli._interrupted(KeyboardInterrupt())
+        except KeyboardInterrupt:
+            pytest.fail("the repeated KeyboardInterrupt escaped")
+        except SystemExit as exit_:
+            assert exit_.code == 130
+        else:
+            pytest.fail("no exit")
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        for s, h in before.items():
+            real(s, h)
+
+
 def test_the_help_texts_are_set_in_typer() -> None:
     # kaohe.cli sets them at import; a typer upgrade that renames one fails here
     assert typer.rich_utils.OPTIONS_PANEL_TITLE == "选项"
