@@ -965,11 +965,24 @@ def _interrupted(err: BaseException) -> NoReturn:
         except KeyboardInterrupt:
             continue
     cause = err if isinstance(err, KeyboardInterrupt) else err.__cause__
+    _handled_keyboard_interrupt()
     if isinstance(cause, Terminated):
         err_console.print(Text("已中止：收到终止信号（SIGTERM）。"))
         sys.exit(128 + signal.SIGTERM)
     err_console.print(Text("已中止（Ctrl+C）。"))
     sys.exit(130)
+
+
+def _handled_keyboard_interrupt() -> None:
+    """Tell the interpreter that the KeyboardInterrupt was handled.
+
+    A KeyboardInterrupt that leaves code run by eval()/exec() of a string marks it, for
+    CPython (3.11, 3.12), as unhandled even when caught later, and the interpreter then ends
+    itself with SIGINT at exit whatever exit status was asked for: a Ctrl+C at start-up, while
+    typer evaluates the command's annotations, ended as -SIGINT instead of 130. Each eval()
+    of a string clears that mark when it starts, so an eval that raises nothing clears it.
+    """
+    eval("None")  # a constant, never user input: run for the side effect above
 
 
 def _usage_error(err: cli_text.UsageError) -> NoReturn:
