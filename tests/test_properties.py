@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -228,23 +229,38 @@ def test_item_key_is_the_rank_of_the_item_id(ids: list[str], in_order: bool) -> 
 _CELLS = st.one_of(st.none(), st.sampled_from(["局本级", "柯桥区人社局", "简讯", "", "x"]))
 
 
+def _texts(df: pl.DataFrame, extra: list[str]) -> dict[str, pl.Series]:
+    """Every distinct text of each column and a few the column does not hold, with null, as
+    `_Sheet.texts` gives them (a superset of what the rows hold)."""
+    return {
+        c: pl.Series(c, sorted({*df[c].drop_nulls().to_list(), *extra}), dtype=pl.String)
+        .extend_constant(None, 1)
+        .rechunk()
+        for c in df.columns
+    }
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.tuples(_CELLS, _CELLS, _CELLS), max_size=40),
     st.booleans(),
+    st.sampled_from([None, [], ["y"], ["y", "局本级", "zz"]]),
 )
 def test_reader_lookup_equals_lookup_per_row(
-    rows: list[tuple[Any, Any, Any]], collide: bool
+    rows: list[tuple[Any, Any, Any]], collide: bool, extra: list[str] | None
 ) -> None:
     """The reader's `_lookup` (a function of name cells computed once per distinct combination
     and given back to every row) gives every row what the function gives on that row: by the
     64-bit hash of the row's cells, or, when two combinations share a hash (forced here), by
-    integer codes; a result equal to a key cell shares that column."""
+    integer codes; a result equal to a key cell shares that column. With each column's texts
+    known beforehand (`extra` not None: texts no row holds among them), the combinations are
+    found from each row's place among them, with the same results."""
     from unittest import mock
 
     from kaohe.ledger.read import _lookup
 
     df = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String, "c": pl.String}, orient="row")
+    texts = None if extra is None else _texts(df, extra)
 
     def fn(a: str | None, b: str | None, c: str | None) -> tuple[Any, ...]:
         joined = None if a is None and c is None else f"{a}|{c}"
@@ -258,9 +274,9 @@ def test_reader_lookup_equals_lookup_per_row(
 
     if collide:  # every row the same hash: only the fallback can tell them apart
         with mock.patch.object(pl.DataFrame, "hash_rows", one_hash):
-            got = _lookup(df, ["a", "b", "c"], fn, out)
+            got = _lookup(df, ["a", "b", "c"], fn, out, texts)
     else:
-        got = _lookup(df, ["a", "b", "c"], fn, out)
+        got = _lookup(df, ["a", "b", "c"], fn, out, texts)
     assert got.select(list(out)).equals(expected)
     assert got.select("a", "b", "c").equals(df)
     single = _lookup(
@@ -268,6 +284,30 @@ def test_reader_lookup_equals_lookup_per_row(
         ["b"],
         lambda b: (b, None if b is None else b + "!"),
         {"same": pl.String, "bang": pl.String},
+        None if texts is None else {"b": texts["b"]},
     )
     assert single["same"].to_list() == df["b"].to_list()
     assert single["bang"].to_list() == [None if b is None else b + "!" for b in df["b"]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CELLS, max_size=40), st.sampled_from([[], ["y"], ["zz", "局本级"]]))
+def test_reader_per_value_with_known_texts_equals_per_value(
+    cells: list[str | None], extra: list[str]
+) -> None:
+    """`_per_value` computed on a column's texts known beforehand (a superset, with null) gives
+    every row what it gives computing them anew; texts that miss one of the column's values
+    are a programming error, said as such, never a row left without its value."""
+    from kaohe.ledger.read import _per_value
+
+    df = pl.DataFrame({"a": cells}, schema={"a": pl.String})
+    expr = pl.when(pl.col("a").is_null()).then(pl.lit("∅")).otherwise(pl.col("a") + "!")
+    expected = _per_value(df, "a", expr, "out")
+    assert _per_value(df, "a", expr, "out", _texts(df, extra)).equals(expected)
+    assert expected["out"].to_list() == [("∅" if c is None else c + "!") for c in cells]
+    held = df["a"].drop_nulls().unique().to_list()
+    if held:
+        texts = _texts(df, extra)["a"]
+        short = texts.filter(texts.ne_missing(held[0]))
+        with pytest.raises(RuntimeError, match="internal"):
+            _per_value(df, "a", expr, "out", {"a": short})

@@ -864,13 +864,21 @@ def _text_frame(data: SheetInput, sheet: str) -> pl.DataFrame:
 # ---- one sheet under check ----------------------------------------------------------------
 
 
-def _strip_few(values: pl.Series, column: pl.Expr) -> pl.Expr:
+def _strip_few(values: pl.Series, column: pl.Expr) -> tuple[pl.Expr, pl.Series]:
     """`column` stripped of surrounding blanks, where any of its distinct `values` has some: a
-    column of a few distinct texts is looked at once per text, and most columns have none."""
+    column of a few distinct texts is looked at once per text, and most columns have none.
+
+    Also the distinct texts of the column as the sheet then holds it (a blank one is null; null
+    is always among them, in order), for the checks of the column to look up (`_Sheet.texts`)
+    instead of finding them again."""
     distinct = values.unique()
-    if (distinct == distinct.str.strip_chars()).all():
-        return column
-    return column.str.strip_chars()
+    stripped = distinct.str.strip_chars()
+    texts = stripped.filter(stripped != "").unique().sort()
+    # (one chunk: what is computed from them, gathered row by row, is then one chunk too)
+    texts = texts.extend_constant(None, 1).rechunk()
+    if (distinct == stripped).all():
+        return column, texts
+    return column.str.strip_chars(), texts
 
 
 def _lit(value: str | pl.Expr | None) -> pl.Expr:
@@ -916,13 +924,16 @@ class _Sheet:
         self.missing = [h for h in self.spec if h not in by_header]
 
         few = _FEW_VALUES.get(name, frozenset())
+        # header → every distinct text of its column (see `_strip_few`, `texts`)
+        self._texts: dict[str, pl.Series] = {}
 
         def text(header: str, column: str) -> pl.Expr:
             c = pl.col(column).cast(pl.String)
             if stripped and column not in few:  # stripped as it was read
                 return c
             if header in few and frame[column].dtype == pl.String:
-                return _strip_few(frame[column], c)
+                expr, self._texts[header] = _strip_few(frame[column], c)
+                return expr
             return c.str.strip_chars()
 
         cells = [
@@ -1225,6 +1236,17 @@ class _Sheet:
             return pl.DataFrame(schema={"row": pl.Int64})
         return pl.concat(rows).unique()
 
+    def texts(self, frame: pl.DataFrame, *headers: str) -> dict[str, pl.Series] | None:
+        """Every distinct text of each of `headers` (null among them) in `frame`, known since
+        the sheet was built: when `frame` is the sheet's rows with columns added (as each check
+        makes it), and those are columns of a few distinct texts (`_FEW_VALUES`). Else None.
+
+        A text the sheet no longer holds (an Excel error value, now null) may be among them:
+        a lookup then also looks up a text no row has, which changes nothing."""
+        if frame.height != self.df.height or any(h not in self._texts for h in headers):
+            return None
+        return {h: self._texts[h] for h in headers}
+
     def clean(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The rows of `frame` that carry no error (and are not dropped duplicates)."""
         if self.refused:
@@ -1243,6 +1265,7 @@ def _lookup(
     keys: list[str],
     fn: Callable[..., tuple[Any, ...]],
     out: dict[str, pl.DataType | type[pl.DataType]],
+    texts: Mapping[str, pl.Series] | None = None,
 ) -> pl.DataFrame:
     """Compute `fn` once per distinct combination of `keys` and add its results to every row.
 
@@ -1251,13 +1274,58 @@ def _lookup(
     hash (checked; otherwise each key becomes integer codes, combined into one integer). When
     every result is a key cell itself or null (names all written as the roster spells them),
     no row needs to find its combination.
+
+    `texts`: every distinct text of each key column (`_Sheet.texts`), when known: one key's
+    are its combinations; several keys' combinations are found from each row's place among
+    each key's texts, one integer per row.
     """
     rows = frame.select(keys)
-    distinct = rows.unique(maintain_order=True)
+    positions: Callable[[], pl.Series]
+    if texts is None:
+        distinct = rows.unique(maintain_order=True)
+        positions = functools.cache(lambda: _row_positions(rows, distinct))
+    elif len(keys) == 1:
+        distinct = texts[keys[0]].to_frame(keys[0])
+        positions = functools.cache(lambda: _all_found(rows.to_series(), texts[keys[0]]))
+    else:
+        distinct, found = _combinations(rows, texts)
+        positions = lambda: found  # noqa: E731
     results = [fn(*row) for row in distinct.iter_rows()]
     table = pl.DataFrame(results, schema=out, orient="row")
-    positions = functools.cache(lambda: _row_positions(rows, distinct))
     return frame.with_columns(_spread(c, positions, distinct, frame) for c in table.get_columns())
+
+
+def _all_found(column: pl.Series, values: pl.Series) -> pl.Series:
+    """`_positions` of `column` among `values`, which must hold every value of `column`."""
+    positions = _positions(column, values)
+    if positions.null_count():
+        missing = column.filter(positions.is_null()).head(1).to_list()
+        raise RuntimeError(f"internal: {column.name} holds {missing} that its texts do not")
+    return positions
+
+
+def _combinations(
+    rows: pl.DataFrame, texts: Mapping[str, pl.Series]
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The distinct rows of `rows` (in the order of their codes) and each row's position among
+    them, from each row's place among each column's `texts` (every distinct text of the
+    column): one integer per row, so that finding the combinations compares integers, not
+    texts."""
+    combined, size = pl.repeat(0, rows.height, dtype=pl.Int64, eager=True), 1
+    for k in rows.columns:
+        combined = combined * len(texts[k]) + _all_found(rows[k], texts[k])
+        size *= len(texts[k])
+    present = combined.unique().sort()
+    codes, columns = present, {}
+    for k in reversed(rows.columns):
+        columns[k] = texts[k].gather(codes % len(texts[k]))
+        codes = codes // len(texts[k])
+    distinct = pl.DataFrame({k: columns[k] for k in rows.columns})
+    if size <= 2**22:  # a table of every possible combination: each row's position read off it
+        table = pl.repeat(None, size, dtype=pl.UInt32, eager=True)
+        table = table.scatter(present, pl.int_range(len(present), dtype=pl.UInt32, eager=True))
+        return distinct, table.gather(combined)
+    return distinct, _positions(combined, present)
 
 
 def _row_positions(rows: pl.DataFrame, distinct: pl.DataFrame) -> pl.Series:
@@ -1331,10 +1399,20 @@ def _matched(wanted: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     return mapped.drop(wanted.columns)
 
 
-def _per_value(frame: pl.DataFrame, column: str, expr: pl.Expr, out: str) -> pl.DataFrame:
-    """Add `out` = `expr` (an expression of `column`), computed once per distinct value."""
-    table = frame.select(pl.col(column).unique()).with_columns(expr.alias(out))
-    return frame.with_columns(table[out].gather(_positions(frame[column], table[column])))
+def _per_value(
+    frame: pl.DataFrame,
+    column: str,
+    expr: pl.Expr,
+    out: str,
+    texts: Mapping[str, pl.Series] | None = None,
+) -> pl.DataFrame:
+    """Add `out` = `expr` (an expression of `column`), computed once per distinct value
+    (`texts[column]`: every distinct value, when known; see `_Sheet.texts`)."""
+    if texts is None:
+        table = frame.select(pl.col(column).unique()).with_columns(expr.alias(out))
+        return frame.with_columns(table[out].gather(_positions(frame[column], table[column])))
+    table = texts[column].to_frame(column).with_columns(expr.alias(out))
+    return frame.with_columns(table[out].gather(_all_found(frame[column], table[column])))
 
 
 def _first_of_each(values: pl.Series) -> pl.Series:
@@ -1463,8 +1541,10 @@ class _Checker:
         out: str,
         index_name: str,
         hint: Callable[[str], str] | None = None,
+        texts: Mapping[str, pl.Series] | None = None,
     ) -> pl.DataFrame:
-        """Add `out` (the canonical value of each name) and `_hint` (the fix for unknown ones)."""
+        """Add `out` (the canonical value of each name) and `_hint` (the fix for unknown ones).
+        `texts`: as for `_lookup`."""
         index = getattr(self.names, index_name)
 
         def fn(text: str | None) -> tuple[str | None, str | None]:
@@ -1475,7 +1555,7 @@ class _Checker:
                 return value, None
             return None, hint(text) if hint else index.hint(text)
 
-        return _lookup(frame, [column], fn, {out: pl.String, "_hint": pl.String})
+        return _lookup(frame, [column], fn, {out: pl.String, "_hint": pl.String}, texts)
 
     def resolve(
         self,
@@ -1488,7 +1568,7 @@ class _Checker:
         hint: Callable[[str], str] | None = None,
     ) -> pl.DataFrame:
         """Resolve a name column through a NameIndex; unknown names are errors with the nearest."""
-        frame = self.lookup_names(frame, column, out, index_name, hint)
+        frame = self.lookup_names(frame, column, out, index_name, hint, sheet.texts(frame, column))
         sheet.flag(
             frame,
             pl.col(column).is_not_null() & pl.col(out).is_null(),
@@ -1505,7 +1585,7 @@ class _Checker:
         self, sheet: _Sheet, frame: pl.DataFrame, column: str, out: str, what: str | None = None
     ) -> pl.DataFrame:
         """Parse a date column; with `what`, a date outside the period is a warning."""
-        frame = _per_value(frame, column, _parse_date(column), out)
+        frame = _per_value(frame, column, _parse_date(column), out, sheet.texts(frame, column))
         sheet.flag(
             frame,
             pl.col(column).is_not_null() & pl.col(out).is_null(),
@@ -1652,8 +1732,12 @@ class _Checker:
         f = self.unit(sheet, f, "报送单位", "_unit")
         f = self.dates(sheet, f, "报送日期", "_submitted", "报送日期")
         f = self.resolve(sheet, f, "信息类别", "_kind", "kinds", "信息类别", self._kind_hint)
-        f = _per_value(f, "第一撰稿人", _person("第一撰稿人"), "_first_writer")
-        f = _per_value(f, "其他撰稿人", _people("其他撰稿人"), "_other_writers")
+        f = _per_value(
+            f, "第一撰稿人", _person("第一撰稿人"), "_first_writer", sheet.texts(f, "第一撰稿人")
+        )
+        f = _per_value(
+            f, "其他撰稿人", _people("其他撰稿人"), "_other_writers", sheet.texts(f, "其他撰稿人")
+        )
         contributors = self.contributors(sheet, f)
         return f, contributors
 
@@ -1769,9 +1853,10 @@ class _Checker:
 
     def adoption_cells(self, sheet: _Sheet) -> pl.DataFrame:
         """The checks of 录用 that need no other sheet: names, 采纳数, 领导批示, 录用日期."""
+        names = ["录用单位", "刊物", "录用方式"]
         f = _lookup(
             sheet.df,
-            ["录用单位", "刊物", "录用方式"],
+            names,
             self._adoption_names,
             {
                 "_agency": pl.String,
@@ -1783,6 +1868,7 @@ class _Checker:
                 "_form_reason": pl.String,
                 "_form_hint": pl.String,
             },
+            sheet.texts(sheet.df, *names),
         )
         sheet.flag(
             f,
@@ -1810,6 +1896,7 @@ class _Checker:
             "采纳数",
             pl.when(pl.col("采纳数").is_null()).then(1).otherwise(_whole("采纳数")),
             "_examples",
+            sheet.texts(f, "采纳数"),
         )
         sheet.flag(
             f,
