@@ -311,3 +311,27 @@ def test_reader_per_value_with_known_texts_equals_per_value(
         short = texts.filter(texts.ne_missing(held[0]))
         with pytest.raises(RuntimeError, match="internal"):
             _per_value(df, "a", expr, "out", {"a": short})
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["B1", "B2", "B3", "B10", "A9", "C0"]), unique=True, max_size=6),
+    st.lists(st.one_of(st.none(), st.sampled_from(["B1", "B2", "B3", "B10", "A9", "C0", "Z"]))),
+    st.booleans(),
+)
+def test_reader_matched_equals_a_join(
+    keys: list[str], wanted: list[str | None], in_order: bool
+) -> None:
+    """`_matched` (each row's columns of a table unique on its key, found by a binary search
+    when the keys are in order) gives what a left join gives: nulls for a null or unknown
+    key, whatever the order of the keys."""
+    from kaohe.ledger.read import _matched
+
+    if in_order:
+        keys = sorted(keys)
+    table = pl.DataFrame(
+        {"id": keys, "row": list(range(len(keys)))}, schema={"id": pl.String, "row": pl.Int64}
+    )
+    w = pl.DataFrame({"id": wanted}, schema={"id": pl.String})
+    expected = w.join(table, on="id", how="left", maintain_order="left").drop("id")
+    assert _matched(w, table).equals(expected)

@@ -1393,10 +1393,31 @@ def _matched(wanted: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     """The other columns of `table` (unique on the columns of `wanted`) for each row of
     `wanted`, in its order (nulls where it has no match). Only the key columns take part in
     the join, so a wide frame is never gathered."""
+    if wanted.width == 1 and table.height:
+        positions = _sorted_positions(wanted.to_series(), table[wanted.columns[0]])
+        if positions is not None:
+            return table.drop(wanted.columns).select(pl.all().gather(positions))
     mapped = wanted.join(
         table, on=wanted.columns, how="left", nulls_equal=True, maintain_order="left"
     )
     return mapped.drop(wanted.columns)
+
+
+def _sorted_positions(wanted: pl.Series, keys: pl.Series) -> pl.Series | None:
+    """The position of each value of `wanted` among `keys` (distinct, without null) by a binary
+    search, when `keys` are in order (ids numbered in order, the usual case: cheaper than a
+    join on the texts); None when they are not, or a value of `wanted` is not among them (the
+    caller then joins, and says which are unknown)."""
+    if keys.dtype != wanted.dtype or keys.null_count() or not keys.is_sorted():
+        return None
+    # a value past the last key is found at len(keys): looked at as the last key instead
+    found = keys.search_sorted(wanted).cast(pl.UInt32).clip(upper_bound=keys.len() - 1)
+    if wanted.null_count() == 0:
+        return found if (keys.gather(found) == wanted).all() else None
+    present = wanted.is_not_null()
+    if not (keys.gather(found).eq_missing(wanted) | ~present).all():
+        return None
+    return found.zip_with(present, pl.repeat(None, found.len(), dtype=pl.UInt32, eager=True))
 
 
 def _per_value(
