@@ -335,3 +335,23 @@ def test_reader_matched_equals_a_join(
     w = pl.DataFrame({"id": wanted}, schema={"id": pl.String})
     expected = w.join(table, on="id", how="left", maintain_order="left").drop("id")
     assert _matched(w, table).equals(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*[st.integers(0, 3)] * 3), min_size=1, max_size=30))
+def test_combined_codes_tell_combinations_apart_without_overflow(
+    rows: list[tuple[int, int, int]],
+) -> None:
+    """`_combined` gives the same integer to the same combination of codes and different ones
+    to different combinations, also when the columns' sizes multiply past 2**62 (the
+    combinations so far renumbered rather than an Int64 overflowing)."""
+    from kaohe.ledger.read import _combined
+
+    columns = list(zip(*rows, strict=True))
+    for n in (4, 2**31 + 1):  # 4**3 fits; (2**31 + 1)**3 passes 2**62
+        combined, size = _combined((pl.Series(c, dtype=pl.Int64), n) for c in columns)
+        got = combined.to_list()
+        assert all(0 <= v < size for v in got)
+        for i in range(len(rows)):
+            for j in range(len(rows)):
+                assert (got[i] == got[j]) == (rows[i] == rows[j])

@@ -28,7 +28,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -1307,25 +1307,36 @@ def _all_found(column: pl.Series, values: pl.Series) -> pl.Series:
 def _combinations(
     rows: pl.DataFrame, texts: Mapping[str, pl.Series]
 ) -> tuple[pl.DataFrame, pl.Series]:
-    """The distinct rows of `rows` (in the order of their codes) and each row's position among
-    them, from each row's place among each column's `texts` (every distinct text of the
+    """The distinct rows of `rows` (in the order they first occur) and each row's position
+    among them, from each row's place among each column's `texts` (every distinct text of the
     column): one integer per row, so that finding the combinations compares integers, not
     texts."""
-    combined, size = pl.repeat(0, rows.height, dtype=pl.Int64, eager=True), 1
-    for k in rows.columns:
-        combined = combined * len(texts[k]) + _all_found(rows[k], texts[k])
-        size *= len(texts[k])
-    present = combined.unique().sort()
-    codes, columns = present, {}
-    for k in reversed(rows.columns):
-        columns[k] = texts[k].gather(codes % len(texts[k]))
-        codes = codes // len(texts[k])
-    distinct = pl.DataFrame({k: columns[k] for k in rows.columns})
+    combined, size = _combined((_all_found(rows[k], texts[k]), len(texts[k])) for k in rows.columns)
+    first = combined.arg_unique()
+    distinct = rows.gather(first)
     if size <= 2**22:  # a table of every possible combination: each row's position read off it
         table = pl.repeat(None, size, dtype=pl.UInt32, eager=True)
-        table = table.scatter(present, pl.int_range(len(present), dtype=pl.UInt32, eager=True))
-        return distinct, table.gather(combined)
-    return distinct, _positions(combined, present)
+        places = pl.int_range(len(first), dtype=pl.UInt32, eager=True)
+        return distinct, table.scatter(combined.gather(first), places).gather(combined)
+    return distinct, _positions(combined, combined.gather(first))
+
+
+def _combined(codes: Iterable[tuple[pl.Series, int]]) -> tuple[pl.Series, int]:
+    """One integer per row, the same for the same combination of the columns' codes (each
+    (code, n): every row's place among the column's n values), and how many integers it can
+    take. When that would pass 2**62, the combinations so far that occur are renumbered first
+    (an Int64 never overflows)."""
+    combined, size = None, 1
+    for code, n in codes:
+        if combined is None:
+            combined, size = code.cast(pl.Int64), n
+            continue
+        if size * n >= 2**62:
+            occurring = combined.unique(maintain_order=True)
+            combined, size = _positions(combined, occurring), len(occurring)
+        combined, size = combined * n + code, size * n
+    assert combined is not None  # (at least one column)
+    return combined, size
 
 
 def _row_positions(rows: pl.DataFrame, distinct: pl.DataFrame) -> pl.Series:
@@ -1336,14 +1347,8 @@ def _row_positions(rows: pl.DataFrame, distinct: pl.DataFrame) -> pl.Series:
     hashes = distinct.hash_rows()
     if hashes.n_unique() == distinct.height:
         return _positions(rows.hash_rows(), hashes)
-    combined, size = pl.repeat(0, rows.height, dtype=pl.Int64, eager=True), 1
-    for k in rows.columns:
-        values = distinct[k].unique(maintain_order=True)
-        if size * len(values) >= 2**62:  # too many to combine: renumber those that occur
-            occurring = combined.unique(maintain_order=True)
-            combined, size = _positions(combined, occurring), len(occurring)
-        combined = combined * len(values) + _positions(rows[k], values)
-        size *= len(values)
+    values = {k: distinct[k].unique(maintain_order=True) for k in rows.columns}
+    combined, _ = _combined((_positions(rows[k], values[k]), len(values[k])) for k in rows.columns)
     first = combined.arg_unique()  # the first row of each combination, in `distinct`'s order
     return _positions(combined, combined.gather(first))
 
