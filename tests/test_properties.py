@@ -355,3 +355,23 @@ def test_combined_codes_tell_combinations_apart_without_overflow(
         for i in range(len(rows)):
             for j in range(len(rows)):
                 assert (got[i] == got[j]) == (rows[i] == rows[j])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sets(st.integers(2, 30), max_size=12),
+    st.lists(st.one_of(st.none(), st.integers(0, 32)), max_size=12),
+)
+def test_adoption_item_positions_are_the_places_of_their_rows(
+    item_rows: set[int], wanted: list[int | None]
+) -> None:
+    """`_item_positions`: each adoption's place in the clean 报送 table (its rows in order, with
+    or without gaps), or None when one is missing or null (the engine then joins by id)."""
+    from kaohe.ledger.read import _item_positions
+
+    rows = sorted(item_rows)
+    got = _item_positions(pl.Series("row", rows, dtype=pl.Int64), pl.Series(wanted, dtype=pl.Int64))
+    if any(w is None or w not in item_rows for w in wanted):
+        assert got is None
+    else:
+        assert got is not None and got.to_list() == [rows.index(w) for w in wanted]

@@ -2502,12 +2502,11 @@ def _item_positions(item_rows: pl.Series, wanted: pl.Series) -> pl.Series | None
             return None
         positions = offsets.cast(pl.UInt32).alias(item_rows.name)
         return positions if (item_rows.gather(positions) == wanted).all() else None
-    positions = item_rows.search_sorted(wanted).cast(pl.UInt32)
-    if wanted.null_count() or (positions >= item_rows.len()).any():
+    if wanted.null_count():
         return None
-    if not (item_rows.gather(positions) == wanted).all():
-        return None
-    return positions
+    if n == 0:
+        return None if wanted.len() else wanted.cast(pl.UInt32)
+    return _sorted_positions(wanted, item_rows)
 
 
 def _unknown_id_fix(
